@@ -1,0 +1,1 @@
+"""The collector: the Flask app, the local store and the `collector` command."""

@@ -1,0 +1,551 @@
+"""Turn YAML data into a Form, collecting every problem on the way.
+
+Each problem says where it is, what is wrong and, for typos, what was probably
+meant. Nothing is raised until the whole file has been read, so the person
+editing the form can fix everything in one pass.
+"""
+
+import difflib
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+
+from . import spec
+from .errors import FormError, Problem
+from .expr import ExprError, parse_condition
+from .model import OTHER, Choice, Condition, Form, Question, Scale, Section, Statement, Text
+from .source import read_yaml
+from .typecheck import check_condition
+
+ID = re.compile(r"^[a-z][a-z0-9_]*$")
+VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+MAX_ID = 64
+
+
+def suggest(word, options):
+    """The closest option to a misspelt word, or None."""
+    if not isinstance(word, str):
+        return None
+    found = difflib.get_close_matches(word.lower(), list(options), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def load_form_text(text, name="<form>"):
+    """Read a form from YAML text; raise FormError listing every problem."""
+    doc, problems = read_yaml(text, name)
+    if doc is None:
+        raise FormError(problems)
+    reader = _Reader(doc)
+    reader.problems.extend(problems)
+    form = reader.form()
+    if reader.problems:
+        raise FormError(reader.problems)
+    return form
+
+
+def load_form(path):
+    """Read a form from a YAML file; raise FormError listing every problem."""
+    name = str(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(spec.MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise FormError([Problem(name, None, None, f"cannot read the file: {exc.strerror or exc}")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FormError([Problem(name, line, 1, "the file is not UTF-8 text; save it again as UTF-8.")])
+    return load_form_text(text, name)
+
+
+class _Reader:
+    def __init__(self, doc):
+        self.doc = doc
+        self.problems = []
+        self.languages = ("en",)
+
+    # -- reporting ---------------------------------------------------------
+
+    def problem(self, path, message, question=None, suggestion=None, key=False, shift=0):
+        line, col = self.doc.where(path, key=key)
+        self.problems.append(Problem(self.doc.name, line, col + shift, message, question, suggestion))
+
+    def check_keys(self, mapping, path, allowed, what, question=None, elsewhere=()):
+        """Report unknown keys (with a suggestion) and missing required ones."""
+        for key in mapping:
+            if key in allowed:
+                continue
+            if key in elsewhere:
+                self.problem(path + (key,), f"'{key}' does not apply to {what}.", question, key=True)
+            else:
+                hint = suggest(key, allowed)
+                self.problem(path + (key,), f"unknown key '{key}' in {what}.", question, hint, key=True)
+        for key in allowed.values() if isinstance(allowed, dict) else ():
+            if key.required and key.name not in mapping:
+                self.problem(path, f"{what} has no '{key.name}'; add one.", question)
+
+    # -- scalars -----------------------------------------------------------
+
+    def mapping(self, value, path, what, question=None):
+        if isinstance(value, dict):
+            return value
+        self.problem(path, f"{what} should be a set of 'key: value' lines, not {_describe(value)}.", question)
+        return None
+
+    def ident(self, value, path, what, question=None):
+        if value is None:
+            return None
+        if not isinstance(value, str) or not ID.match(value) or len(value) > MAX_ID:
+            shown = value if isinstance(value, (str, int, float)) else _describe(value)
+            fixed = re.sub(r"[^a-z0-9_]+", "_", str(shown).lower()).strip("_")
+            self.problem(
+                path,
+                f"{what} '{shown}' should be snake_case: lower-case letters, digits and _, starting with a letter"
+                + (f", such as '{fixed}'." if fixed and ID.match(fixed) else "."),
+                question,
+            )
+            return None
+        return value
+
+    def boolean(self, value, path, key, question=None, default=False):
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        self.problem(path, f"'{key}' should be true or false, not {_describe(value)}.", question)
+        return default
+
+    def integer(self, value, path, key, question=None, low=None):
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(path, f"'{key}' should be a whole number, not {_describe(value)}.", question)
+            return None
+        if low is not None and value < low:
+            self.problem(path, f"'{key}' should be {low} or more.", question)
+            return None
+        return value
+
+    def number(self, value, path, key, question=None):
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.problem(path, f"'{key}' should be a number, not {_describe(value)}.", question)
+            return None
+        try:
+            return Decimal(self.doc.raw(path) or str(value))
+        except InvalidOperation:
+            return Decimal(str(value))
+
+    def text(self, value, path, what, question=None, required=False):
+        """A plain string or a mapping by language; every language must be given."""
+        if value is None:
+            if required:
+                self.problem(path, f"{what} is missing.", question)
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = self.doc.raw(path) or str(value)
+        if isinstance(value, str):
+            if not value.strip():
+                self.problem(path, f"{what} is empty.", question)
+                return None
+            if len(self.languages) > 1:
+                langs = ", ".join(f"{lang}: ..." for lang in self.languages)
+                self.problem(path, f"{what} is given in one language only; this form is in {_names(self.languages)}, so write it as {{{langs}}}.", question)
+            return Text({lang: value.strip() for lang in self.languages})
+        if not isinstance(value, dict):
+            self.problem(path, f"{what} should be text, or text by language such as {{en: ...}}, not {_describe(value)}.", question)
+            return None
+        out = {}
+        for lang, item in value.items():
+            if lang not in self.languages:
+                self.problem(path + (lang,), f"{what} is given in '{lang}', which is not one of the form's languages ({', '.join(self.languages)}).", question, suggest(lang, self.languages), key=True)
+            elif isinstance(item, str) and item.strip():
+                out[lang] = item.strip()
+            elif item is not None and not isinstance(item, str):
+                self.problem(path + (lang,), f"{what} in {_names([lang])} should be text, not {_describe(item)}.", question)
+        for lang in self.languages:
+            if lang not in out and not (lang in value and not isinstance(value[lang], str) and value[lang] is not None):
+                self.problem(path, f"{what} has no {_names([lang])} ({lang}) text.", question)
+        return Text(out) if out else None
+
+    # -- the form ----------------------------------------------------------
+
+    def form(self):
+        data = self.mapping(self.doc.data, (), "a form")
+        if data is None:
+            return None
+        self.check_keys(data, (), spec.FORM_KEYS, "the form")
+        self.languages = self.read_languages(data.get("languages"), ("languages",))
+        form_id = self.ident(data.get("id"), ("id",), "form id")
+        version = self.version(data.get("version"), ("version",))
+        title = self.text(data.get("title"), ("title",), "the form's title")
+        texts = {
+            key: self.text(data.get(key), (key,), f"the form's {key.replace('_', ' ')}")
+            for key in ("description", "intro", "privacy", "thank_you")
+        }
+        lists = self.choice_lists(data.get("choice_lists"), ("choice_lists",))
+        sections = self.sections(data.get("sections"), ("sections",), lists)
+        if any(q.personal for s in sections for q in s.questions) and texts["privacy"] is None and "privacy" not in data:
+            personal = next(q.id for s in sections for q in s.questions if q.personal)
+            self.problem((), f"the form asks for personal details (question '{personal}') but has no 'privacy' notice; add one saying who holds the answers, why, and for how long.")
+        return Form(
+            id=form_id or "",
+            version=version or "",
+            title=title,
+            sections=tuple(sections),
+            languages=self.languages,
+            choice_lists=MappingProxyType(lists),
+            source=self.doc.name,
+            **texts,
+        )
+
+    def read_languages(self, value, path):
+        if value is None:
+            return ("en",)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            self.problem(path, "'languages' should be a list of language codes such as [en, cy].")
+            return ("en",)
+        langs = []
+        for i, lang in enumerate(value):
+            if not isinstance(lang, str) or not LANGUAGE.match(lang):
+                self.problem(path + (i,), f"'{lang}' is not a language code; use two or three lower-case letters, such as en or cy.")
+            elif lang in langs:
+                self.problem(path + (i,), f"the language '{lang}' is listed twice.")
+            else:
+                langs.append(lang)
+        return tuple(langs) or ("en",)
+
+    def version(self, value, path):
+        if value is None:
+            return None
+        raw = self.doc.raw(path)
+        if isinstance(value, bool) or raw is None or not VERSION.match(raw):
+            self.problem(path, "'version' should be a number or a short name such as 2 or 2024-06.")
+            return None
+        return raw
+
+    def choice_lists(self, value, path):
+        if value is None:
+            return {}
+        value = self.mapping(value, path, "'choice_lists'")
+        if value is None:
+            return {}
+        lists = {}
+        for name, items in value.items():
+            if self.ident(name, path + (name,), "choice list name") is None:
+                continue
+            lists[name] = self.choice_items(items, path + (name,), f"choice list '{name}'", None)
+        return lists
+
+    def sections(self, value, path, lists):
+        if not isinstance(value, list) or not value:
+            if value is not None:
+                self.problem(path, "'sections' should be a list of sections, each starting with '- id:'.")
+            return []
+        # First pass: every question id in order, to tell "later" from "unknown".
+        order = []
+        for s in value:
+            if isinstance(s, dict) and isinstance(s.get("questions"), list):
+                order += [q.get("id") for q in s["questions"] if isinstance(q, dict)]
+        self.order = [q for q in order if isinstance(q, str)]
+        self.seen = {}
+        section_ids = {}
+        out = []
+        for i, raw in enumerate(value):
+            section = self.section(raw, path + (i,), lists)
+            if section is None:
+                continue
+            if section.id in section_ids:
+                self.problem(path + (i, "id"), f"section id '{section.id}' is used twice (first at line {section_ids[section.id]}).")
+            elif section.id:
+                section_ids[section.id] = self.doc.where(path + (i, "id"))[0]
+            out.append(section)
+        return out
+
+    def section(self, raw, path, lists):
+        data = self.mapping(raw, path, "a section")
+        if data is None:
+            return None
+        self.check_keys(data, path, spec.SECTION_KEYS, "a section")
+        sid = self.ident(data.get("id"), path + ("id",), "section id")
+        what = f"section '{sid}'" if sid else "the section"
+        title = self.text(data.get("title"), path + ("title",), f"the title of {what}")
+        show_if = self.condition(data.get("show_if"), path + ("show_if",), None, before=dict(self.seen))
+        questions = []
+        raw_questions = data.get("questions")
+        if raw_questions is not None and (not isinstance(raw_questions, list) or not raw_questions):
+            self.problem(path + ("questions",), f"{what} should have a list of questions, each starting with '- id:'.")
+        for i, q in enumerate(raw_questions if isinstance(raw_questions, list) else []):
+            question = self.question(q, path + ("questions", i), lists)
+            if question is not None:
+                questions.append(question)
+        return Section(id=sid or "", title=title, questions=tuple(questions), show_if=show_if)
+
+    def question(self, raw, path, lists):
+        data = self.mapping(raw, path, "a question")
+        if data is None:
+            return None
+        qid = self.ident(data.get("id"), path + ("id",), "question id")
+        if "id" not in data:
+            self.problem(path, "this question has no 'id'; add one in snake_case, such as 'visit_often'.")
+        duplicate = qid in self.seen
+        if duplicate:
+            self.problem(path + ("id",), f"the id '{qid}' is used by another question (line {self.seen[qid].line}); each question needs its own.", qid)
+        qtype = data.get("type")
+        if qtype is None:
+            self.problem(path, "this question has no 'type'; add one such as 'text' or 'choice'.", qid)
+            allowed = spec.QUESTION_KEYS
+        elif qtype not in spec.QUESTION_TYPES:
+            self.problem(path + ("type",), f"unknown type '{qtype}'.", qid, suggest(qtype, spec.QUESTION_TYPES))
+            allowed = spec.QUESTION_KEYS
+            qtype = None
+        else:
+            allowed = {k: spec.QUESTION_KEYS[k] for k in spec.TYPE_KEYS[qtype]}
+        what = f"a {qtype} question" if qtype else "a question"
+        self.check_keys({k: v for k, v in data.items() if k not in ("id", "type")}, path, {k: v for k, v in allowed.items() if k not in ("id", "type")}, what, qid, elsewhere=spec.QUESTION_KEYS)
+        label = self.text(data.get("label"), path + ("label",), "the label", qid)
+        line = self.doc.where(path)[0]
+        fields = dict(
+            id=qid or "",
+            type=qtype or "text",
+            label=label,
+            line=line,
+            hint=self.text(data.get("hint"), path + ("hint",), "the hint", qid),
+            required=self.boolean(data.get("required"), path + ("required",), "required", qid),
+            personal=self.boolean(data.get("personal"), path + ("personal",), "personal", qid),
+            print=self.boolean(data.get("print"), path + ("print",), "print", qid, default=True),
+            show_if=self.condition(data.get("show_if"), path + ("show_if",), qid, before=dict(self.seen)),
+        )
+        if qtype:
+            getattr(self, f"keys_{qtype}", lambda *a: None)(data, path, qid, fields, lists)
+        if qtype == "consent":
+            fields["required"] = True
+        question = Question(**fields)
+        if duplicate:
+            return None
+        if qid:
+            self.seen[qid] = question
+        return question if qid and qtype and label else None
+
+    # -- keys by type ------------------------------------------------------
+
+    def keys_text(self, data, path, qid, fields, lists):
+        fields["max_length"] = self.integer(data.get("max_length"), path + ("max_length",), "max_length", qid, low=1)
+        pattern = data.get("pattern")
+        if pattern is not None:
+            if not isinstance(pattern, str):
+                self.problem(path + ("pattern",), f"'pattern' should be a regular expression in quotes, not {_describe(pattern)}.", qid)
+            else:
+                try:
+                    re.compile(pattern)
+                    fields["pattern"] = pattern
+                except re.error as exc:
+                    self.problem(path + ("pattern",), f"'pattern' is not a valid regular expression: {exc}.", qid)
+        fields["pattern_message"] = self.text(data.get("pattern_message"), path + ("pattern_message",), "the pattern_message", qid)
+        if pattern is not None and fields["pattern_message"] is None and "pattern_message" not in data:
+            self.problem(path + ("pattern",), "a 'pattern' needs a 'pattern_message' telling people what to write.", qid)
+
+    keys_textarea = keys_email = keys_text
+
+    def keys_number(self, data, path, qid, fields, lists):
+        fields["decimals"] = self.integer(data.get("decimals"), path + ("decimals",), "decimals", qid, low=0) or 0
+        if fields["decimals"] > 6:
+            self.problem(path + ("decimals",), "'decimals' should be 6 or fewer.", qid)
+        low = fields["min"] = self.number(data.get("min"), path + ("min",), "min", qid)
+        high = fields["max"] = self.number(data.get("max"), path + ("max",), "max", qid)
+        if low is not None and high is not None and low > high:
+            self.problem(path + ("max",), f"'max' ({high}) is smaller than 'min' ({low}).", qid)
+
+    def keys_scale(self, data, path, qid, fields, lists):
+        fields["scale"] = self.scale(data, path, qid, "the scale")
+
+    def scale(self, data, path, qid, what):
+        low = self.integer(data.get("min"), path + ("min",), "min", qid)
+        high = self.integer(data.get("max"), path + ("max",), "max", qid)
+        for key, value in (("min", low), ("max", high)):
+            if key not in data:
+                self.problem(path, f"{what} has no '{key}'; a scale needs both ends, such as min: 1 and max: 5.", qid)
+        if low is None or high is None:
+            return None
+        if high <= low:
+            self.problem(path + ("max",), f"'max' ({high}) should be larger than 'min' ({low}).", qid)
+            return None
+        if high - low + 1 > spec.MAX_SCALE_POINTS:
+            self.problem(path + ("max",), f"{what} has {high - low + 1} points; use {spec.MAX_SCALE_POINTS} or fewer (such as 0 to 10).", qid)
+            return None
+        labels = {}
+        raw = data.get("labels")
+        if raw is not None and self.mapping(raw, path + ("labels",), "'labels'", qid) is not None:
+            for point, text in raw.items():
+                try:
+                    number = int(point)
+                except (TypeError, ValueError):
+                    self.problem(path + ("labels", point), f"scale label '{point}' should be a point of the scale, from {low} to {high}.", qid, key=True)
+                    continue
+                if not low <= number <= high:
+                    self.problem(path + ("labels", point), f"scale label {number} is outside the scale, which runs from {low} to {high}.", qid, key=True)
+                    continue
+                label = self.text(text, path + ("labels", point), f"the label of point {number}", qid)
+                if label is not None:
+                    labels[number] = label
+        return Scale(low, high, MappingProxyType(dict(sorted(labels.items()))))
+
+    def keys_choice(self, data, path, qid, fields, lists):
+        fields["other"] = self.boolean(data.get("other"), path + ("other",), "other", qid)
+        choices = self.choices_of(data, path, qid, lists)
+        if fields["other"] and any(c.value == OTHER for c in choices):
+            self.problem(path + ("choices",), f"the value '{OTHER}' is kept for 'Other (please specify)'; give that choice another value or remove 'other: true'.", qid)
+        fields["choices"] = choices
+
+    def keys_choices(self, data, path, qid, fields, lists):
+        self.keys_choice(data, path, qid, fields, lists)
+        count = len(fields["choices"]) + (1 if fields["other"] else 0)
+        low = fields["min_selected"] = self.integer(data.get("min_selected"), path + ("min_selected",), "min_selected", qid, low=0)
+        high = fields["max_selected"] = self.integer(data.get("max_selected"), path + ("max_selected",), "max_selected", qid, low=1)
+        if low is not None and count and low > count:
+            self.problem(path + ("min_selected",), f"'min_selected' ({low}) is more than the {count} options there are.", qid)
+        if low is not None and high is not None and low > high:
+            self.problem(path + ("max_selected",), f"'max_selected' ({high}) is smaller than 'min_selected' ({low}).", qid)
+
+    def keys_ranking(self, data, path, qid, fields, lists):
+        fields["choices"] = self.choices_of(data, path, qid, lists)
+        if len(fields["choices"]) == 1:
+            self.problem(path + ("choices",), "a ranking needs at least two choices to put in order.", qid)
+
+    def keys_grid(self, data, path, qid, fields, lists):
+        raw = data.get("statements")
+        statements, seen = [], set()
+        if not isinstance(raw, list) or not raw:
+            self.problem(path + (("statements",) if raw is not None else ()), "a grid needs 'statements': a list of items, each with an id and a label.", qid)
+        else:
+            for i, item in enumerate(raw):
+                spath = path + ("statements", i)
+                item = self.mapping(item, spath, "a statement", qid)
+                if item is None:
+                    continue
+                self.check_keys(item, spath, spec.STATEMENT_KEYS, "a statement", qid)
+                sid = self.ident(item.get("id"), spath + ("id",), "statement id", qid)
+                label = self.text(item.get("label"), spath + ("label",), f"the label of statement '{sid}'", qid)
+                if sid in seen:
+                    self.problem(spath + ("id",), f"the statement id '{sid}' is used twice in this grid.", qid)
+                elif sid and label:
+                    seen.add(sid)
+                    statements.append(Statement(sid, label))
+        fields["statements"] = tuple(statements)
+        has_scale, has_choices = "scale" in data, "choices" in data
+        if has_scale == has_choices:
+            self.problem(path, "a grid needs either a 'scale' (min, max, labels) or 'choices' shared by every statement, not " + ("both." if has_scale else "neither."), qid)
+        elif has_scale:
+            scale = self.mapping(data["scale"], path + ("scale",), "the grid's 'scale'", qid)
+            if scale is not None:
+                self.check_keys(scale, path + ("scale",), spec.GRID_SCALE_KEYS, "the grid's scale", qid)
+                fields["scale"] = self.scale(scale, path + ("scale",), qid, "the grid's scale")
+        else:
+            fields["choices"] = self.choices_of(data, path, qid, lists)
+
+    def choices_of(self, data, path, qid, lists):
+        value = data.get("choices")
+        cpath = path + ("choices",)
+        if value is None:
+            self.problem(path, "this question has no 'choices'; list them, or name one of the choice_lists.", qid)
+            return ()
+        if isinstance(value, str):
+            if value in lists:
+                return lists[value]
+            options = list(lists)
+            self.problem(cpath, f"there is no choice list called '{value}'" + (f" (there are: {', '.join(options)})." if options else "; add it under choice_lists, or list the choices here."), qid, suggest(value, options))
+            return ()
+        return self.choice_items(value, cpath, "the choices", qid)
+
+    def choice_items(self, value, path, what, qid):
+        if not isinstance(value, list):
+            self.problem(path, f"{what} should be a list, each line starting with '- '.", qid)
+            return ()
+        if not value:
+            self.problem(path, f"{what} list is empty; give at least one choice.", qid)
+            return ()
+        out, seen = [], {}
+        for i, item in enumerate(value):
+            ipath = path + (i,)
+            if isinstance(item, dict):
+                self.check_keys(item, ipath, spec.CHOICE_KEYS, "a choice", qid)
+                raw_value, label_path = item.get("value"), ipath + ("label",)
+                raw_label = item.get("label", raw_value)
+                if "label" not in item:
+                    label_path = ipath + ("value",)
+                vpath = ipath + ("value",)
+            else:
+                raw_value, raw_label, vpath, label_path = item, item, ipath, ipath
+            if isinstance(raw_value, bool) or not isinstance(raw_value, (str, int, float)):
+                if raw_value is not None:
+                    self.problem(vpath, f"a choice value should be text or a number, not {_describe(raw_value)}.", qid)
+                continue
+            val = self.doc.raw(vpath) or str(raw_value)
+            if val != val.strip() or not val:
+                self.problem(vpath, "a choice value should not be empty or start or end with spaces.", qid)
+                continue
+            if val in seen:
+                self.problem(vpath, f"the choice value '{val}' is used twice in {what} (first on line {seen[val]}); each choice needs its own value.", qid)
+                continue
+            seen[val] = self.doc.where(vpath)[0]
+            label = self.text(raw_label, label_path, f"the label of choice '{val}'", qid)
+            if label is not None:
+                out.append(Choice(val, label))
+        return tuple(out)
+
+    # -- show_if -----------------------------------------------------------
+
+    def condition(self, value, path, qid, before):
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem(path, f"show_if should be a condition in quotes, such as \"visited == 'yes'\", not {_describe(value)}.", qid)
+            return None
+        try:
+            tree, positions = parse_condition(value)
+        except ExprError as exc:
+            self.problem(path, f"show_if cannot be read: {exc.message}.", qid, shift=exc.offset)
+            return None
+        ok = True
+        for ref, offset in positions.items():
+            if ref in before:
+                continue
+            ok = False
+            if ref == qid:
+                self.problem(path, f"show_if refers to this question itself; it can only depend on earlier answers.", qid, shift=offset)
+            elif ref in self.order:
+                self.problem(path, f"show_if refers to '{ref}', which comes later in the form; a question can only depend on answers given before it.", qid, shift=offset)
+            else:
+                self.problem(path, f"show_if refers to '{ref}', but there is no question with that id before this point.", qid, suggest(ref, list(before)), shift=offset)
+        if not ok:
+            return None
+        for message in check_condition(tree, before):
+            self.problem(path, f"show_if: {message}", qid)
+            ok = False
+        if not ok:
+            return None
+        return Condition(value.strip(), json.dumps(tree, separators=(",", ":")))
+
+
+def _describe(value):
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a set of keys"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return f"'{value}'"
+
+
+def _names(langs):
+    return " and ".join(spec.LANGUAGE_NAMES.get(lang, (lang,))[0] for lang in langs)

@@ -1,0 +1,81 @@
+"""Catch show_if conditions that can never be true, at load time.
+
+A comparison of a choice question with a value that is not one of its choices,
+or of a number with text, would silently hide a question from everyone; here
+it becomes a located problem instead.
+"""
+
+from .spec import CHOICE_TYPES
+
+MULTI = ("choices", "ranking")
+NUMERIC = ("number", "scale")
+ORDER = ("<", "<=", ">", ">=")
+
+
+def check_condition(tree, questions):
+    """Messages for every comparison in tree that cannot work; questions maps id to Question."""
+    messages = []
+
+    def walk(node):
+        op = node.get("op")
+        if op in ("and", "or", "not"):
+            for arg in node["args"]:
+                walk(arg)
+        elif op == "answered":
+            pass
+        elif op is not None:
+            left, right = node["args"]
+            for side, other in ((left, right), (right, left)):
+                if "answer" in side:
+                    messages.extend(_check(op, questions[side["answer"]], other, side is left))
+
+    walk(tree)
+    return messages
+
+
+def _check(op, q, other, on_left):
+    if not q.answerable:
+        return [f"'{q.id}' is a note and has no answer to compare."]
+    if q.type in ("grid", "consent"):
+        return [f"'{q.id}' is a {q.type} question; only answered({q.id}) can be used in a condition."]
+    if "value" not in other:
+        return []
+    value = other["value"]
+    values = value if isinstance(value, list) else [value]
+    problems = []
+    if q.type in MULTI and op in ("==", "!="):
+        shown = _show(values[0]) if values else "'x'"
+        problems.append(f"'{q.id}' can have several answers; use {shown} in {q.id} instead of '{op}'.")
+    if op in ORDER and q.type not in NUMERIC + ("date",):
+        problems.append(f"'{op}' compares numbers or dates, but '{q.id}' is a {q.type} question.")
+    if op in ("in", "not in") and on_left and q.type in MULTI and not isinstance(value, list):
+        problems.append(f"'{q.id}' can have several answers; write it on the right: {_show(value)} in {q.id}.")
+    if q.type in CHOICE_TYPES + ("yes_no",):
+        allowed = q.choice_values()
+        for v in values:
+            if not isinstance(v, str):
+                if str(v) in allowed:
+                    problems.append(f"choice values are text; write '{v}' in quotes.")
+                else:
+                    problems.append(f"{v} is not one of the choices of '{q.id}' ({_list(allowed)}).")
+            elif v not in allowed:
+                problems.append(f"'{v}' is not one of the choices of '{q.id}' ({_list(allowed)}).")
+    elif q.type in NUMERIC:
+        for v in values:
+            if not isinstance(v, (int, float)):
+                problems.append(f"'{q.id}' has a number for its answer; compare it with a number, not {_show(v)}.")
+            elif q.type == "scale" and q.scale and op not in ORDER and not (q.scale.min <= v <= q.scale.max):
+                problems.append(f"{v} is outside the scale of '{q.id}', which runs from {q.scale.min} to {q.scale.max}.")
+    else:
+        for v in values:
+            if not isinstance(v, str):
+                problems.append(f"'{q.id}' has text for its answer; put {v} in quotes: '{v}'.")
+    return problems
+
+
+def _show(v):
+    return f"'{v}'" if isinstance(v, str) else str(v)
+
+
+def _list(values):
+    return ", ".join(f"'{v}'" for v in values)
