@@ -5,6 +5,7 @@ one-line `Error: ...` and exit status 1 here, once, so a user mistake never
 shows a traceback.
 """
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -77,3 +78,305 @@ def forms_schema():
     Example: collector forms schema > schema.json
     """
     click.echo(forms.schema_text(), nl=False)
+
+
+# -- workspace ---------------------------------------------------------------
+
+workspace_option = click.option(
+    "--workspace", "-w", "workspace_path", envvar="COLLECTOR_WORKSPACE", default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The workspace folder (default: $COLLECTOR_WORKSPACE, else the current folder).",
+)
+
+
+def _open(path):
+    from .workspace import Workspace, WorkspaceError, resolve
+
+    try:
+        return Workspace(resolve(path))
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc))
+
+
+def _pass_workspace(command):
+    """Adds --workspace to a command and hands it the opened Workspace."""
+
+    @workspace_option
+    @functools.wraps(command)
+    def wrapper(workspace_path, **kwargs):
+        from .store import StoreError
+
+        root = click.get_current_context().find_root()
+        workspace = _open(workspace_path or root.meta.get("collector.workspace"))
+        try:
+            return command(workspace, **kwargs)
+        except StoreError as exc:
+            raise click.ClickException(str(exc))
+        finally:
+            workspace.close()
+
+    return wrapper
+
+
+def _remember_workspace(ctx, param, value):
+    ctx.meta["collector.workspace"] = value
+
+
+# Let `collector --workspace DIR COMMAND` work as well as `collector COMMAND --workspace DIR`.
+main.params.append(click.Option(
+    ["--workspace", "-w"], expose_value=False, is_eager=True, type=click.Path(file_okay=False),
+    callback=_remember_workspace,
+    help="The workspace folder (default: $COLLECTOR_WORKSPACE, else the current folder).",
+))
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(file_okay=True, path_type=Path))
+@click.option("--name", help="This device's name, as the office will see it (default: the computer's name).")
+@click.option("--demo", is_flag=True, help="Copy the example forms into the new workspace.")
+def init(directory, name, demo):
+    """Make a new workspace: a forms/ folder, the database and a config.
+
+    Example: collector init ~/consultation --name "Library laptop"
+    """
+    from .workspace import Workspace, WorkspaceError
+
+    try:
+        workspace = Workspace.create(directory, name=name, demo=demo)
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc))
+    except OSError as exc:
+        raise click.ClickException(f"cannot make the workspace {directory}: {exc.strerror or exc}")
+    found, problems = workspace.load_forms()
+    workspace.close()
+    click.echo(f"Made the workspace {directory} for device '{workspace.device_name}'.")
+    click.echo(f"Put form files in {directory / 'forms'}" + (f" ({len(found)} example forms are there)." if found else "."))
+    click.echo(f"Then run: collector --workspace {directory} serve")
+
+
+@main.command("serve")
+@_pass_workspace
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on; 0.0.0.0 lets tablets on the same network join.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--kiosk", is_flag=True, help="Self-service tablet mode: no way out of the forms, reset after each person.")
+def serve(workspace, host, port, kiosk):
+    """Start the collector under waitress and show its address as a QR code.
+
+    Example: collector serve --port 8080
+    """
+    import waitress
+
+    from .app import create_app
+    from .netinfo import public_url, qr_terminal
+
+    url = public_url(host, port)
+    app = create_app(workspace, {"KIOSK": kiosk, "PUBLIC_URL": url})
+    for problem in app.extensions["form_problems"]:
+        click.echo(f"warning: {problem}", err=True)
+    found = app.extensions["forms"]
+    click.echo(f"Collector is running{' in kiosk mode' if kiosk else ''} with {len(found)} form{'s' if len(found) != 1 else ''}.")
+    click.echo(f"On this laptop: http://127.0.0.1:{port}/")
+    click.echo(f"Tablets and phones on the same Wi-Fi: {url}")
+    try:
+        qr_terminal(url, sys.stdout)
+    except (OSError, UnicodeEncodeError):
+        pass
+    click.echo("Coordinator pages: /coordinator   Stop with Ctrl+C.")
+    try:
+        waitress.serve(app, host=host, port=port, threads=workspace.setting("threads"), ident="collector",
+                       max_request_body_size=workspace.setting("max_body_kb") * 1024 * 2, _quiet=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. Is another collector running? Try --port {port + 1}.")
+
+
+@main.command("password")
+@_pass_workspace
+def password(workspace):
+    """Choose the coordinator password (asked twice, never shown).
+
+    Example: collector password
+    """
+    from werkzeug.security import generate_password_hash
+
+    from .coordinator import MIN_PASSWORD
+
+    value = click.prompt("New coordinator password", hide_input=True, confirmation_prompt=True)
+    if len(value) < MIN_PASSWORD:
+        raise click.ClickException(f"use at least {MIN_PASSWORD} characters.")
+    workspace.config["coordinator_password"] = generate_password_hash(value)
+    workspace.save()
+    click.echo("The coordinator password is set.")
+
+
+@main.group("event", cls=_Group)
+def event_group():
+    """Set the current event; every response records it."""
+
+
+@event_group.command("set")
+@_pass_workspace
+@click.argument("name")
+@click.option("--venue", default="", help="Where the event is held.")
+@click.option("--date", "date_", default="", help="The day of the event, as YYYY-MM-DD (default: today).")
+def event_set(workspace, name, venue, date_):
+    """Start a new current event.
+
+    Example: collector event set "Riverside fete" --venue "Riverside Park" --date 2026-07-04
+    """
+    from datetime import date
+
+    if date_:
+        try:
+            date_ = date.fromisoformat(date_).isoformat()
+        except ValueError:
+            raise click.BadParameter(f"'{date_}' is not a date like 2026-07-04.", param_hint="--date")
+    else:
+        date_ = date.today().isoformat()
+    event = workspace.store.set_event(name, venue, date_)
+    click.echo(f"Current event: {event['name']}" + (f", {event['venue']}" if event["venue"] else "") + f", {event['date']}")
+
+
+@event_group.command("show")
+@_pass_workspace
+@click.option("--json", "as_json", is_flag=True, help="Print the event as JSON.")
+def event_show(workspace, as_json):
+    """Show the current event."""
+    event = workspace.store.current_event()
+    if as_json:
+        click.echo(json.dumps(event))
+    elif event:
+        click.echo(f"{event['name']}" + (f", {event['venue']}" if event["venue"] else "") + (f", {event['date']}" if event["date"] else ""))
+    else:
+        click.echo("No current event.")
+
+
+@event_group.command("clear")
+@_pass_workspace
+def event_clear(workspace):
+    """Stop recording an event with new responses."""
+    workspace.store.clear_event()
+    click.echo("No current event.")
+
+
+# -- responses -----------------------------------------------------------------
+
+
+@main.group("responses", cls=_Group)
+def responses_group():
+    """Count, list and import responses."""
+
+
+def _form(workspace, form_id):
+    found, _problems = workspace.load_forms()
+    if form_id not in found:
+        hint = forms.parse.suggest(form_id, found)
+        known = ", ".join(found) or "none"
+        raise click.ClickException(f"there is no form '{form_id}' in {workspace.forms_dir} (forms: {known})." + (f" Did you mean '{hint}'?" if hint else ""))
+    return found[form_id]
+
+
+@responses_group.command("count")
+@_pass_workspace
+@click.argument("form_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print counts as JSON.")
+def responses_count(workspace, form_id, as_json):
+    """Count stored responses, for one form or per form.
+
+    Example: collector responses count parks
+    """
+    store = workspace.store
+    if form_id:
+        _form(workspace, form_id)
+        counts = {form_id: store.count_responses(form_id)}
+    else:
+        counts = dict(store.tally("form_id"))
+    if as_json:
+        click.echo(json.dumps(counts))
+    elif form_id:
+        click.echo(counts[form_id])
+    else:
+        for fid, n in counts.items():
+            click.echo(f"{fid}\t{n}")
+        click.echo(f"total\t{sum(counts.values())}")
+
+
+@responses_group.command("list")
+@_pass_workspace
+@click.argument("form_id")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per response, with its answers.")
+def responses_list(workspace, form_id, as_json):
+    """List a form's responses, newest first.
+
+    Example: collector responses list parks --json > parks.jsonl
+    """
+    _form(workspace, form_id)
+    for row in workspace.store.list_responses(form_id):
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo(f"{row['reference']}\t{row['submitted_at']}\t{row['source']}\t{row['language']}\t{row['id']}")
+
+
+@responses_group.command("import")
+@_pass_workspace
+@click.argument("form_id")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows even when some are invalid.")
+@click.option("--source", type=click.Choice(["web", "kiosk", "paper"]), default="paper", show_default=True, help="Source recorded for rows that do not name one.")
+def responses_import(workspace, form_id, file, skip_invalid, source):
+    """Import responses from CSV or JSON lines, checked by the form's validator.
+
+    Nothing is imported while any row is invalid, unless --skip-invalid is given.
+
+    Example: collector responses import parks keyed-in.csv
+    """
+    from .importer import ImportError_, check_rows, read_rows
+
+    form = _form(workspace, form_id)
+    try:
+        rows = read_rows(file)
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc))
+    records, problems = check_rows(form, rows, source)
+    for number, message in problems:
+        click.echo(f"{file}: row {number}: {message}", err=True)
+    if problems and not skip_invalid:
+        raise click.ClickException(f"{len(problems)} of {len(rows)} rows are invalid; nothing was imported. Fix them, or use --skip-invalid.")
+    event = workspace.store.current_event()
+    for record in records:
+        record.update(device_id=workspace.device_id, event_id=event and event["id"])
+    added, skipped = workspace.store.import_responses(records)
+    click.echo(f"Imported {added} responses" + (f", {skipped} already here" if skipped else "") + (f", {len(problems)} invalid rows left out" if problems else "") + ".")
+
+
+@main.group("settings", cls=_Group)
+def settings_group():
+    """Show and change the workspace's settings."""
+
+
+@settings_group.command("show")
+@_pass_workspace
+def settings_show(workspace):
+    """List every setting with its value and what it does."""
+    from .workspace import SETTINGS
+
+    for setting in SETTINGS:
+        click.echo(f"{setting.name} = {workspace.setting(setting.name)}\t{setting.help}")
+
+
+@settings_group.command("set")
+@_pass_workspace
+@click.argument("name")
+@click.argument("value")
+def settings_set(workspace, name, value):
+    """Change one setting.
+
+    Example: collector settings set kiosk_idle_minutes 5
+    """
+    from .workspace import WorkspaceError
+
+    try:
+        workspace.set_setting(name, value)
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"{name} = {workspace.setting(name)}")

@@ -37,3 +37,147 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# -- the capture app ---------------------------------------------------------
+
+import re
+import textwrap
+
+PARKS_LIKE = textwrap.dedent("""\
+    id: visit
+    version: 3
+    title: Park visits
+    privacy: We keep your answers for a year.
+    sections:
+      - id: about
+        title: About your visits
+        questions:
+          - id: visited
+            type: yes_no
+            label: Have you visited the park this year?
+            required: true
+          - id: how_often
+            type: choice
+            label: How often?
+            choices: [daily, weekly, monthly]
+            show_if: visited == 'yes'
+            required: true
+          - id: rating
+            type: scale
+            label: How good is it?
+            min: 1
+            max: 5
+            labels: {1: Poor, 5: Great}
+      - id: why_not
+        title: Why not?
+        show_if: visited == 'no'
+        questions:
+          - id: reasons
+            type: choices
+            label: What stops you?
+            choices: [too far, not safe, no time]
+            other: true
+      - id: more
+        title: Anything else
+        questions:
+          - id: comments
+            type: textarea
+            label: Anything else to tell us?
+            max_length: 200
+          - id: email
+            type: email
+            label: Your email
+            personal: true
+""")
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    """A fresh workspace holding one small form with skip logic."""
+    from collector.workspace import Workspace
+
+    ws = Workspace.create(tmp_path / "ws", name="Test laptop")
+    (ws.forms_dir / "visit.yaml").write_text(PARKS_LIKE, encoding="utf-8")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def app(workspace):
+    from collector.app import create_app
+
+    return create_app(workspace, {"TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_of(html):
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+class Respondent:
+    """A person filling in a form through the test client."""
+
+    def __init__(self, client):
+        self.client = client
+        self.page_url = None
+        self.last = None
+
+    def start(self, form_id, lang=None):
+        intro = self.client.get(f"/f/{form_id}" + (f"?lang={lang}" if lang else ""))
+        assert intro.status_code == 200, intro.status_code
+        data = {"csrf_token": csrf_of(intro.text)}
+        if lang:
+            data["lang"] = lang
+        started = self.client.post(f"/f/{form_id}", data=data)
+        assert started.status_code == 303
+        self.page_url = started.headers["Location"]
+        self.last = self.client.get(self.page_url)
+        return self.last
+
+    @property
+    def response_id(self):
+        return self.page_url.split("/")[2]
+
+    def send(self, action="next", **answers):
+        """Post the current page with answers; follows the redirect like a browser."""
+        data = {"csrf_token": csrf_of(self.last.text), "_action": action}
+        data.update(answers)
+        result = self.client.post(self.page_url, data=data)
+        if result.status_code == 303:
+            self.page_url = result.headers["Location"]
+            self.last = self.client.get(self.page_url)
+            return self.last
+        self.last = result
+        return result
+
+
+@pytest.fixture
+def respondent(client):
+    return Respondent(client)
+
+
+class Coordinator:
+    def __init__(self, client, workspace):
+        self.client = client
+        self.workspace = workspace
+
+    def sign_in(self, password="correct horse"):
+        from werkzeug.security import generate_password_hash
+
+        if not self.workspace.config.get("coordinator_password"):
+            self.workspace.config["coordinator_password"] = generate_password_hash(password)
+            self.workspace.save()
+        page = self.client.get("/coordinator/login")
+        return self.client.post("/coordinator/login", data={"csrf_token": csrf_of(page.text), "password": password})
+
+
+@pytest.fixture
+def coordinator(client, workspace):
+    return Coordinator(client, workspace)

@@ -1,0 +1,109 @@
+"""The Flask application factory.
+
+`create_app(workspace)` reads the workspace's config, then any test overrides;
+each part of the app registers itself with its own `init_app`, so this stays short.
+"""
+
+from datetime import timedelta
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from . import coordinator, i18n, survey
+from .workspace import Workspace
+
+csrf = CSRFProtect()
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(workspace, test_config=None):
+    if not isinstance(workspace, Workspace):
+        workspace = Workspace(workspace)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=workspace.config["secret_key"],
+        MAX_CONTENT_LENGTH=workspace.setting("max_body_kb") * 1024,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=workspace.setting("session_hours")),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        KIOSK=False,
+        PUBLIC_URL=None,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["workspace"] = workspace
+    reload_forms(app)
+
+    csrf.init_app(app)
+    i18n.init_app(app)
+    survey.init_app(app)
+    coordinator.init_app(app)
+
+    @app.after_request
+    def headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.endpoint and not request.endpoint.startswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.context_processor
+    def globals_():
+        return {"kiosk": app.config["KIOSK"], "workspace": workspace}
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return error_page(400, _("This page has expired or was not sent from this collector. Go back, reload the page and try again.")), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        messages = {
+            400: _("Something in what was sent was not right."),
+            404: _("There is no page at this address."),
+            405: _("This page cannot be used that way."),
+            413: _("What was sent is too large. Shorten the longest answers and try again."),
+        }
+        # A description given to abort() says exactly what was wrong; use it.
+        custom = exc.description != type(exc).description
+        message = exc.description if custom else messages.get(exc.code, exc.description)
+        return error_page(exc.code, message), exc.code
+
+    @app.errorhandler(Exception)
+    def crash(exc):
+        app.logger.exception("error while handling %s", request.path)
+        message = _("Something went wrong on the collector. Answers already sent are safe.")
+        try:
+            return error_page(500, message), 500
+        except Exception:
+            return message, 500, {"Content-Type": "text/plain; charset=utf-8"}
+
+    return app
+
+
+def error_page(code, message):
+    return render_template("error.html", code=code, message=message)
+
+
+def reload_forms(app):
+    """Read the workspace's forms; keep each version's YAML in the store for later."""
+    workspace = app.extensions["workspace"]
+    found, problems = workspace.load_forms()
+    for form in found.values():
+        with open(form.source, encoding="utf-8") as f:
+            workspace.store.record_form(form.id, form.version, f.read())
+    app.extensions["forms"] = found
+    app.extensions["form_problems"] = problems
+    return found, problems

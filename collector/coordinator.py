@@ -1,0 +1,276 @@
+"""Coordinator pages: dashboard, responses, per-question summaries and the current event.
+
+Behind a password the coordinator chooses on first run, on the laptop itself
+(so nobody on a tablet can claim the collector first). Volunteers taking
+surveys never need it.
+"""
+
+import functools
+import ipaddress
+import statistics
+from collections import Counter
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import DateField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from forms import OTHER, other_key
+
+from .context import get_forms, get_store, get_workspace
+from .charts import bar_chart
+from .netinfo import public_url, qr_svg
+
+bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+MIN_PASSWORD = 8
+PAGE_SIZE = 50
+
+
+def init_app(app):
+    app.register_blueprint(bp)
+
+
+class SetupForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)])
+    confirm = PasswordField(_l("Password again"), validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))])
+
+
+class LoginForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class EventForm(FlaskForm):
+    name = StringField(_l("Event name"), validators=[DataRequired(), Length(max=120)])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=120)])
+    date = DateField(_l("Date"), validators=[Optional()])
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: for buttons that change something."""
+
+
+def _from_this_laptop():
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
+def signed_in(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        workspace = get_workspace()
+        if not workspace.config.get("coordinator_password"):
+            return redirect(url_for("coordinator.setup"))
+        if not session.get("coordinator") or session.get("device") != workspace.device_id:
+            return redirect(url_for("coordinator.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    workspace = get_workspace()
+    if workspace.config.get("coordinator_password"):
+        return redirect(url_for("coordinator.login"))
+    if not _from_this_laptop():
+        return render_template("coordinator/setup_elsewhere.html"), 403
+    form = SetupForm()
+    if form.validate_on_submit():
+        workspace.config["coordinator_password"] = generate_password_hash(form.password.data)
+        workspace.save()
+        _sign_in(workspace)
+        return redirect(url_for("coordinator.dashboard"))
+    return render_template("coordinator/setup.html", form=form, min_length=MIN_PASSWORD), 400 if form.errors else 200
+
+
+def _sign_in(workspace):
+    session.clear()
+    session.permanent = True
+    session["coordinator"] = True
+    session["device"] = workspace.device_id
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    workspace = get_workspace()
+    stored = workspace.config.get("coordinator_password")
+    if not stored:
+        return redirect(url_for("coordinator.setup"))
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        if check_password_hash(stored, form.password.data):
+            _sign_in(workspace)
+            target = request.args.get("next", "")
+            if not target.startswith("/coordinator") or "//" in target:
+                target = url_for("coordinator.dashboard")
+            return redirect(target)
+        failed = True
+    return render_template("coordinator/login.html", form=form, failed=failed), 400 if (failed or form.errors) else 200
+
+
+@bp.post("/logout")
+def logout():
+    ConfirmForm().validate_on_submit() or abort(400)
+    session.clear()
+    return redirect(url_for("survey.start"))
+
+
+@bp.get("/")
+@signed_in
+def dashboard():
+    store = get_store()
+    workspace = get_workspace()
+    found = get_forms()
+    url = current_app.config.get("PUBLIC_URL") or request.host_url
+    events = {e["id"]: e for e in store.events()}
+    figures = {
+        "forms": [(found[f].title.pick(found[f].languages[0]) if f in found else f, n) for f, n in store.tally("form_id")],
+        "days": store.tally("day"),
+        "sources": store.tally("source"),
+        "devices": [(workspace.device_name if d == workspace.device_id else d, n) for d, n in store.tally("device_id")],
+        "events": [((events.get(e) or {}).get("name") or _("No event"), n) for e, n in store.tally("event_id")],
+    }
+    charts = {key: bar_chart(rows, key) for key, rows in figures.items() if rows}
+    return render_template(
+        "coordinator/dashboard.html",
+        forms=found,
+        total=store.count_responses(),
+        counts=dict(store.tally("form_id")),
+        charts=charts,
+        event=store.current_event(),
+        event_form=EventForm(),
+        url=url,
+        qr=qr_svg(url),
+        problems=current_app.extensions["form_problems"],
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/event")
+@signed_in
+def set_event():
+    form = EventForm()
+    if not form.validate_on_submit():
+        flash(_("The event needs a name (up to 120 characters) and, if given, a real date."), "error")
+        return redirect(url_for("coordinator.dashboard"))
+    get_store().set_event(form.name.data, form.venue.data or "", form.date.data.isoformat() if form.date.data else "")
+    flash(_("The current event is now %(name)s. New responses record it.", name=form.name.data), "ok")
+    return redirect(url_for("coordinator.dashboard"))
+
+
+def _form_or_404(form_id):
+    form = get_forms().get(form_id)
+    if form is None:
+        abort(404, _("There is no form called '%(id)s' here.", id=form_id))
+    return form
+
+
+@bp.get("/forms/<form_id>/responses")
+@signed_in
+def responses(form_id):
+    form = _form_or_404(form_id)
+    store = get_store()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    total = store.count_responses(form_id)
+    rows = store.list_responses(form_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    events = {e["id"]: e for e in store.events()}
+    return render_template(
+        "coordinator/responses.html", form=form, rows=rows, page=page, total=total,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), events=events,
+    )
+
+
+@bp.get("/responses/<response_id>")
+@signed_in
+def response(response_id):
+    store = get_store()
+    row = store.get_response(response_id)
+    if row is None:
+        abort(404, _("There is no response with that id."))
+    form = get_forms().get(row["form_id"])
+    event = store.get_event(row["event_id"]) if row["event_id"] else None
+    return render_template("coordinator/response.html", row=row, form=form, event=event, confirm=ConfirmForm(), show=_show_answer)
+
+
+@bp.post("/responses/<response_id>/delete")
+@signed_in
+def delete(response_id):
+    ConfirmForm().validate_on_submit() or abort(400)
+    store = get_store()
+    row = store.get_response(response_id)
+    if row is None:
+        abort(404, _("There is no response with that id."))
+    store.delete_response(response_id)
+    flash(_("Response %(ref)s was deleted. Its id is kept so the deletion reaches the office.", ref=row["reference"]), "ok")
+    return redirect(url_for("coordinator.responses", form_id=row["form_id"]))
+
+
+@bp.get("/forms/<form_id>/summary")
+@signed_in
+def summary(form_id):
+    form = _form_or_404(form_id)
+    answers = list(get_store().answers_of(form_id))
+    lang = form.languages[0]
+    blocks = [(q, _summarise(q, answers, lang)) for q in form.questions if q.answerable]
+    return render_template("coordinator/summary.html", form=form, blocks=blocks, count=len(answers), lang=lang)
+
+
+def _summarise(q, answers, lang):
+    """What a coordinator needs at a glance for one question."""
+    values = [a[q.id] for a in answers if q.id in a]
+    out = {"answered": len(values)}
+    label = {c.value: c.label.pick(lang) for c in q.choices}
+    label[OTHER] = _("Other")
+    if q.type in ("choice", "yes_no", "choices"):
+        counts = Counter(v for value in values for v in (value if isinstance(value, list) else [value]))
+        options = [c.value for c in q.choices] if q.type != "yes_no" else ["yes", "no"]
+        if q.other:
+            options.append(OTHER)
+        names = {"yes": _("Yes"), "no": _("No"), **label}
+        out["chart"] = bar_chart([(names.get(v, v), counts.get(v, 0)) for v in options], q.label.pick(lang))
+    elif q.type == "scale":
+        counts = Counter(values)
+        out["chart"] = bar_chart([(str(p), counts.get(p, 0)) for p in q.scale.points], q.label.pick(lang))
+        out["mean"] = round(statistics.mean(values), 2) if values else None
+    elif q.type == "number" and values:
+        out["stats"] = {"min": min(values), "median": statistics.median(values), "max": max(values)}
+    elif q.type == "grid":
+        points = [str(p) for p in q.scale.points] if q.scale else [c.value for c in q.choices]
+        rows = []
+        for s in q.statements:
+            counts = Counter(str(v[s.id]) for v in values if s.id in v)
+            rows.append((s.label.pick(lang), [counts.get(p, 0) for p in points]))
+        out["grid"] = {"points": [label.get(p, p) for p in points], "rows": rows}
+    elif q.type == "ranking":
+        firsts = Counter(v[0] for v in values if v)
+        out["chart"] = bar_chart([(c.label.pick(lang), firsts.get(c.value, 0)) for c in q.choices], q.label.pick(lang))
+        out["ranking_note"] = True
+    elif q.type in ("text", "textarea") and not q.personal:
+        out["latest"] = values[-5:][::-1]
+    return out
+
+
+def _show_answer(q, answers, lang):
+    """An answer as a coordinator reads it."""
+    value = answers.get(q.id)
+    if value is None:
+        return ""
+    label = {c.value: c.label.pick(lang) for c in q.choices}
+    label.update({"yes": _("Yes"), "no": _("No"), OTHER: _("Other") + ": " + str(answers.get(other_key(q.id), ""))})
+    if q.type == "grid":
+        names = {s.id: s.label.pick(lang) for s in q.statements}
+        return "; ".join(f"{names.get(k, k)}: {label.get(str(v), v)}" for k, v in value.items())
+    if q.type == "ranking":
+        return "; ".join(f"{i}. {label.get(v, v)}" for i, v in enumerate(value, 1))
+    if isinstance(value, list):
+        return "; ".join(str(label.get(v, v)) for v in value)
+    if value is True:
+        return _("Agreed")
+    return str(label.get(value, value)) if isinstance(value, str) else str(value)
+

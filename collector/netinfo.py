@@ -1,0 +1,39 @@
+"""Where tablets can reach this laptop, and the QR code that takes them there."""
+
+import socket
+
+import segno
+
+
+def local_addresses():
+    """This machine's IPv4 addresses other than loopback, best guess first.
+
+    Read from the host's own name records: nothing is sent on the network.
+    """
+    found = []
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+    except OSError:
+        infos = []
+    for info in infos:
+        address = info[4][0]
+        if not address.startswith("127.") and address not in found:
+            found.append(address)
+    return found
+
+
+def public_url(host, port):
+    """The address to give tablets for a server bound to host:port."""
+    if host in ("0.0.0.0", "", "::"):
+        addresses = local_addresses()
+        host = addresses[0] if addresses else "127.0.0.1"
+    return f"http://{host}:{port}/"
+
+
+def qr_svg(url):
+    """The address as an inline SVG QR code."""
+    return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff", title=url)
+
+
+def qr_terminal(url, out):
+    segno.make(url, error="m").terminal(out=out, compact=True)

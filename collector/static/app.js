@@ -1,0 +1,117 @@
+/* Collector's page behaviour: live skip logic, one submit per click, kiosk reset.
+   Plain script, no build step; the pages' Content-Security-Policy allows only
+   scripts served from the collector itself. */
+(function () {
+  "use strict";
+
+  var NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)$/;
+
+  function checked(wrap) {
+    return Array.prototype.filter.call(wrap.querySelectorAll("input[type=radio], input[type=checkbox]"), function (i) { return i.checked; });
+  }
+
+  /* The answer a question holds right now, normalised as forms/validate.py would. */
+  function answerOf(wrap) {
+    var type = wrap.dataset.type;
+    var qid = wrap.dataset.qid;
+    if (type === "note") return undefined;
+    if (type === "choice" || type === "yes_no") {
+      var one = wrap.querySelector("input[name='" + qid + "']:checked");
+      return one ? one.value : undefined;
+    }
+    if (type === "choices") {
+      return checked(wrap).filter(function (i) { return i.name === qid; }).map(function (i) { return i.value; });
+    }
+    if (type === "scale") {
+      var point = wrap.querySelector("input[name='" + qid + "']:checked");
+      return point ? parseInt(point.value, 10) : undefined;
+    }
+    if (type === "consent") {
+      var box = wrap.querySelector("input[type=checkbox]");
+      return box && box.checked ? true : undefined;
+    }
+    if (type === "grid") {
+      var rows = {};
+      checked(wrap).forEach(function (i) {
+        var sid = i.name.slice(qid.length + 1);
+        rows[sid] = NUMBER.test(i.value) ? parseInt(i.value, 10) : i.value;
+      });
+      return rows;
+    }
+    if (type === "ranking") {
+      var ranks = [];
+      wrap.querySelectorAll("select").forEach(function (s) {
+        if (s.value) ranks.push([parseInt(s.value, 10), s.name.slice(qid.length + 1)]);
+      });
+      ranks.sort(function (a, b) { return a[0] - b[0]; });
+      return ranks.map(function (r) { return r[1]; });
+    }
+    var field = wrap.querySelector("input, textarea");
+    if (!field) return undefined;
+    var text = field.value.trim();
+    if (type === "number") {
+      var compact = text.replace(/\s/g, "");
+      return NUMBER.test(compact) ? Number(compact) : undefined;
+    }
+    return text || undefined;
+  }
+
+  /* Show each question whose show_if holds for the answers before it. */
+  function applySkipLogic(form) {
+    var answers = {};
+    try { answers = JSON.parse(form.dataset.earlier || "{}"); } catch (e) { answers = {}; }
+    form.querySelectorAll(".question").forEach(function (wrap) {
+      var rule = wrap.dataset.showIf;
+      var shown = true;
+      if (rule && window.ShowIf) {
+        shown = window.ShowIf.evaluate(JSON.parse(rule), answers) === true;
+      }
+      wrap.hidden = !shown;
+      if (shown) {
+        var value = answerOf(wrap);
+        if (value !== undefined) answers[wrap.dataset.qid] = value;
+      }
+    });
+  }
+
+  function setUpSurvey(form) {
+    applySkipLogic(form);
+    form.addEventListener("input", function () { applySkipLogic(form); });
+    form.addEventListener("change", function () { applySkipLogic(form); });
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.sending === "1") { event.preventDefault(); return; }
+      form.dataset.sending = "1";
+      /* Let a later click through if the first one never got an answer. */
+      setTimeout(function () { form.dataset.sending = ""; }, 8000);
+    });
+  }
+
+  function clearBrowserStorage() {
+    try { window.localStorage.clear(); } catch (e) { /* storage may be off */ }
+    try { window.sessionStorage.clear(); } catch (e) { /* storage may be off */ }
+  }
+
+  function setUpKiosk(body) {
+    var home = body.dataset.kioskHome || "/";
+    var goHome = function () { clearBrowserStorage(); window.location.replace(home); };
+    if (window.location.pathname === home) clearBrowserStorage();
+    var idle = parseInt(body.dataset.kioskIdle || "0", 10);
+    if (idle > 0 && window.location.pathname !== home) {
+      var timer = null;
+      var reset = function () { clearTimeout(timer); timer = setTimeout(goHome, idle * 1000); };
+      ["input", "click", "keydown", "touchstart", "scroll"].forEach(function (name) {
+        document.addEventListener(name, reset, { passive: true });
+      });
+      reset();
+    }
+    var back = parseInt(body.dataset.kioskReturn || "0", 10);
+    if (back > 0) setTimeout(goHome, back * 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form.survey").forEach(setUpSurvey);
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+    if (document.body.dataset.kiosk) setUpKiosk(document.body);
+  });
+})();

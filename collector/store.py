@@ -1,0 +1,359 @@
+"""The local store: the only module that touches SQLite (through sqlite-utils).
+
+Durability comes first: WAL mode with synchronous=FULL, so a response is on
+disk before the thank-you page is sent and survives a flat battery. Each
+response has a UUID from the moment its form is first shown; the primary key
+decides whether a submission is new, so a double click or a re-sent POST
+stores one response, never two.
+"""
+
+import json
+import secrets
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+# Crockford's base32 without I, L, O and U: easy to read aloud and copy from paper.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+SOURCES = ("web", "kiosk", "paper")
+
+migrations = Migrations("collector")
+
+
+class StoreError(Exception):
+    """A problem with the local store, said so a coordinator can act on it."""
+
+
+def now():
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def new_reference():
+    raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalise_reference(text):
+    """Accept a reference as people type it: lower case, no dash, O for 0, I or L for 1."""
+    cleaned = str(text).upper().replace("-", "").replace(" ", "")
+    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    if len(cleaned) != 8 or any(c not in REFERENCE_ALPHABET for c in cleaned):
+        return None
+    return f"{cleaned[:4]}-{cleaned[4:]}"
+
+
+@migrations()
+def m001_initial(db):
+    db["forms"].create(
+        {"form_id": str, "version": str, "source": str, "added_at": str},
+        pk=("form_id", "version"),
+    )
+    db["events"].create(
+        {"id": str, "name": str, "venue": str, "date": str, "created_at": str}, pk="id"
+    )
+    db["settings"].create({"name": str, "value": str}, pk="name")
+    db["drafts"].create(
+        {
+            "id": str, "form_id": str, "form_version": str, "language": str, "source": str,
+            "device_id": str, "event_id": str, "started_at": str, "updated_at": str,
+            "answers": str,
+        },
+        pk="id",
+    )
+    db["responses"].create(
+        {
+            "id": str, "reference": str, "form_id": str, "form_version": str,
+            "language": str, "source": str, "device_id": str, "event_id": str,
+            "paper_serial": str, "started_at": str, "submitted_at": str,
+            "answers": str, "revision": int, "deleted_at": str, "updated_at": str,
+        },
+        pk="id",
+        not_null={"reference", "form_id", "form_version", "source", "submitted_at", "revision"},
+        defaults={"revision": 1},
+    )
+    db["responses"].create_index(["reference"], unique=True)
+    db["responses"].create_index(["form_id", "submitted_at"])
+
+
+def _json(value):
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+class Store:
+    """Responses, drafts, events and settings of one workspace, in one SQLite file.
+
+    Each thread gets its own connection (waitress serves from a thread pool).
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+        self._local = threading.local()
+        self._all = []
+        self._lock = threading.Lock()
+        migrations.apply(self.db)
+
+    @property
+    def db(self):
+        db = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                conn.execute("PRAGMA foreign_keys=ON")
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
+            db = sqlite_utils.Database(conn, execute_plugins=False)
+            self._local.db = db
+            with self._lock:
+                self._all.append(db)
+        return db
+
+    def close(self):
+        with self._lock:
+            for db in self._all:
+                db.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def _write(self):
+        """One write transaction that takes the write lock at once (no upgrade deadlock)."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    # -- settings and events ------------------------------------------------
+
+    def get_setting(self, name, default=None):
+        row = self.db.execute("select value from settings where name = ?", [name]).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_setting(self, name, value):
+        with self._write() as db:
+            db["settings"].upsert({"name": name, "value": _json(value)}, pk="name")
+
+    def set_event(self, name, venue="", date=""):
+        """Make a new current event; every response from now on records it."""
+        name = " ".join(str(name).split())
+        if not name:
+            raise StoreError("an event needs a name, such as 'Riverside fete'.")
+        event = {"id": str(uuid.uuid4()), "name": name, "venue": " ".join(str(venue or "").split()), "date": str(date or ""), "created_at": now()}
+        with self._write() as db:
+            db["events"].insert(event)
+            db["settings"].upsert({"name": "current_event", "value": _json(event["id"])}, pk="name")
+        return event
+
+    def clear_event(self):
+        self.set_setting("current_event", None)
+
+    def current_event(self):
+        event_id = self.get_setting("current_event")
+        return self.get_event(event_id) if event_id else None
+
+    def get_event(self, event_id):
+        rows = list(self.db["events"].rows_where("id = ?", [event_id]))
+        return rows[0] if rows else None
+
+    def events(self):
+        return list(self.db["events"].rows_where(order_by="created_at desc"))
+
+    # -- forms --------------------------------------------------------------
+
+    def record_form(self, form_id, version, source_text):
+        """Keep each form version's YAML the first time it is used, for exports and sync."""
+        with self._write() as db:
+            db.execute(
+                "insert or ignore into forms (form_id, version, source, added_at) values (?, ?, ?, ?)",
+                [form_id, version, source_text, now()],
+            )
+
+    def form_source(self, form_id, version):
+        row = self.db.execute("select source from forms where form_id = ? and version = ?", [form_id, version]).fetchone()
+        return row[0] if row else None
+
+    # -- drafts -------------------------------------------------------------
+
+    def start_response(self, form_id, version, language, source, device_id, event_id=None):
+        """A new response id, given when the form is first shown."""
+        if source not in SOURCES:
+            raise StoreError(f"unknown source '{source}'")
+        response_id = str(uuid.uuid4())
+        stamp = now()
+        with self._write() as db:
+            db["drafts"].insert({
+                "id": response_id, "form_id": form_id, "form_version": version,
+                "language": language, "source": source, "device_id": device_id,
+                "event_id": event_id, "started_at": stamp, "updated_at": stamp, "answers": "{}",
+            })
+        return response_id
+
+    def get_draft(self, response_id):
+        rows = list(self.db["drafts"].rows_where("id = ?", [response_id]))
+        if not rows:
+            return None
+        draft = rows[0]
+        draft["answers"] = json.loads(draft["answers"])
+        return draft
+
+    def save_draft(self, response_id, answers, language=None):
+        """Keep what was typed so far; Back and Next never lose an answer."""
+        changes = {"answers": _json(answers), "updated_at": now()}
+        if language:
+            changes["language"] = language
+        with self._write() as db:
+            cursor = db.execute(
+                "update drafts set " + ", ".join(f"{k} = ?" for k in changes) + " where id = ?",
+                [*changes.values(), response_id],
+            )
+            return cursor.rowcount == 1
+
+    # -- responses ----------------------------------------------------------
+
+    def submit_response(self, response_id, answers, form_id=None, version=None, **meta):
+        """Store a finished response and drop its draft, in one transaction.
+
+        Returns (reference, created). A second submission of the same id
+        returns the first one's reference with created=False: the primary key
+        decides, not a check beforehand, so two racing requests still store one.
+        """
+        draft = self.get_draft(response_id)
+        record = {
+            "id": response_id,
+            "form_id": form_id or (draft and draft["form_id"]),
+            "form_version": version or (draft and draft["form_version"]),
+            "language": meta.get("language") or (draft and draft["language"]) or "en",
+            "source": meta.get("source") or (draft and draft["source"]) or "web",
+            "device_id": meta.get("device_id") or (draft and draft["device_id"]),
+            "event_id": meta.get("event_id", draft and draft["event_id"]),
+            "paper_serial": meta.get("paper_serial"),
+            "started_at": meta.get("started_at") or (draft and draft["started_at"]) or now(),
+            "submitted_at": meta.get("submitted_at") or now(),
+            "answers": _json(answers),
+            "revision": 1,
+        }
+        if not record["form_id"] or not record["form_version"]:
+            raise StoreError(f"response {response_id} has no form; it was never started here.")
+        record["updated_at"] = record["submitted_at"]
+        for _ in range(5):
+            record["reference"] = new_reference()
+            try:
+                with self._write() as db:
+                    db["responses"].insert(record)
+                    db.execute("delete from drafts where id = ?", [response_id])
+                return record["reference"], True
+            except sqlite3.IntegrityError:
+                existing = self.get_response(response_id)
+                if existing is not None:
+                    with self._write() as db:
+                        db.execute("delete from drafts where id = ?", [response_id])
+                    return existing["reference"], False
+                # Otherwise the reference collided with another: draw again.
+        raise StoreError("could not give the response a unique reference; try again.")
+
+    def _decode(self, row):
+        row = dict(row)
+        row["answers"] = json.loads(row["answers"]) if row.get("answers") else {}
+        return row
+
+    def get_response(self, response_id):
+        rows = list(self.db["responses"].rows_where("id = ?", [response_id]))
+        return self._decode(rows[0]) if rows else None
+
+    def find_reference(self, reference):
+        ref = normalise_reference(reference)
+        if ref is None:
+            return None
+        rows = list(self.db["responses"].rows_where("reference = ?", [ref]))
+        return self._decode(rows[0]) if rows else None
+
+    def _filters(self, form_id=None, include_deleted=False):
+        where, args = [], []
+        if form_id:
+            where.append("form_id = ?")
+            args.append(form_id)
+        if not include_deleted:
+            where.append("deleted_at is null")
+        return (" and ".join(where) or None), args
+
+    def count_responses(self, form_id=None):
+        where, args = self._filters(form_id)
+        return self.db["responses"].count_where(where or "1", args)
+
+    def list_responses(self, form_id=None, limit=None, offset=0, include_deleted=False):
+        where, args = self._filters(form_id, include_deleted)
+        rows = self.db["responses"].rows_where(
+            where, args, order_by="submitted_at desc, rowid desc", limit=limit, offset=offset or None
+        )
+        return [self._decode(r) for r in rows]
+
+    def iter_responses(self, form_id=None):
+        """Every live response of a form, oldest first, without holding them all in memory."""
+        where, args = self._filters(form_id)
+        for row in self.db["responses"].rows_where(where, args, order_by="submitted_at, rowid"):
+            yield self._decode(row)
+
+    def delete_response(self, response_id):
+        """Clear a response's answers and keep its id as a tombstone, so sync carries the deletion."""
+        stamp = now()
+        with self._write() as db:
+            cursor = db.execute(
+                "update responses set answers = '{}', deleted_at = ?, updated_at = ?, revision = revision + 1"
+                " where id = ? and deleted_at is null",
+                [stamp, stamp, response_id],
+            )
+            return cursor.rowcount == 1
+
+    def import_responses(self, records):
+        """Store already-validated responses in one transaction: all or none.
+
+        Each record has the response's id and answers and its metadata; an id
+        that is already stored is skipped, so a file imported twice adds nothing.
+        Returns (added, skipped).
+        """
+        added = skipped = 0
+        with self._write() as db:
+            for record in records:
+                if db.execute("select 1 from responses where id = ?", [record["id"]]).fetchone():
+                    skipped += 1
+                    continue
+                row = {**record, "answers": _json(record["answers"]), "revision": 1}
+                row["submitted_at"] = row.get("submitted_at") or now()
+                row["started_at"] = row.get("started_at") or row["submitted_at"]
+                row["updated_at"] = row["submitted_at"]
+                for _ in range(5):
+                    row["reference"] = new_reference()
+                    if not db.execute("select 1 from responses where reference = ?", [row["reference"]]).fetchone():
+                        break
+                db["responses"].insert(row)
+                added += 1
+        return added, skipped
+
+    # -- figures for the dashboard -------------------------------------------
+
+    def tally(self, column, form_id=None):
+        """[(value, count)] of live responses grouped by one metadata column."""
+        allowed = {"form_id", "source", "device_id", "event_id", "language", "day"}
+        if column not in allowed:
+            raise StoreError(f"cannot group by {column}")
+        expr = "date(submitted_at, 'localtime')" if column == "day" else column
+        where, args = self._filters(form_id)
+        sql = f"select {expr} as k, count(*) from responses where {where} group by k order by k"
+        return [(k, n) for k, n in self.db.execute(sql, args).fetchall()]
+
+    def answers_of(self, form_id):
+        """Every live response's answers for one form: for the per-question summary."""
+        where, args = self._filters(form_id)
+        for (text,) in self.db.execute(f"select answers from responses where {where}", args):
+            yield json.loads(text)

@@ -1,0 +1,224 @@
+"""Filling in a form: the start page, one page per section, and the thank-you page.
+
+A response id is given when a person presses Start; every page posts back to
+that id, so Back, Next and a re-sent Submit all act on the same draft and at
+most one response is ever stored for it.
+"""
+
+import json
+from types import SimpleNamespace
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+import forms
+from forms.spec import LANGUAGE_NAMES
+from forms.validate import DEFAULT_MAX_LENGTH
+
+from .context import get_forms, get_store, get_workspace
+from .fields import UnknownField, section_fields
+from .i18n import UI_LANGUAGES, translate_message
+
+bp = Blueprint("survey", __name__)
+
+
+def init_app(app):
+    app.register_blueprint(bp)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["tr"] = _translate_text
+    app.jinja_env.filters["paras"] = _paragraphs
+    app.jinja_env.globals.update(
+        language_name=lambda code: LANGUAGE_NAMES.get(code, (code, code))[1],
+        default_max_length=lambda qtype: DEFAULT_MAX_LENGTH.get(qtype, 1000),
+        yes_no_options=lambda: [SimpleNamespace(value="yes", label=_("Yes")), SimpleNamespace(value="no", label=_("No"))],
+    )
+
+
+def _translate_text(text, lang):
+    """A form's text in the response's language ('' when the form gives none)."""
+    return text.pick(lang) if text is not None else ""
+
+
+def _paragraphs(text):
+    """Form texts written over several lines become paragraphs; a blank line starts a new one."""
+    blocks = [b.strip() for b in str(text).split("\n\n") if b.strip()]
+    return Markup("".join(f"<p>{escape(b)}</p>" for b in blocks))
+
+
+def _source():
+    return "kiosk" if current_app.config["KIOSK"] else "web"
+
+
+@bp.get("/")
+def start():
+    lang = request.args.get("lang")
+    if lang in UI_LANGUAGES:
+        session["lang"] = lang
+    return render_template("start.html", forms=list(get_forms().values()), ui_languages=UI_LANGUAGES)
+
+
+def _form_or_404(form_id, version=None):
+    form = get_forms().get(form_id)
+    if form is None or (version is not None and form.version != version):
+        abort(404, _("There is no form called '%(id)s' here. It may have been removed or changed; start again from the first page.", id=form_id))
+    return form
+
+
+def _pick_language(form, wanted):
+    if wanted in form.languages:
+        return wanted
+    ui = session.get("lang")
+    return ui if ui in form.languages else form.languages[0]
+
+
+@bp.get("/f/<form_id>")
+def intro(form_id):
+    form = _form_or_404(form_id)
+    lang = _pick_language(form, request.args.get("lang"))
+    g.response_language = lang
+    return render_template("intro.html", form=form, lang=lang)
+
+
+@bp.post("/f/<form_id>")
+def begin(form_id):
+    form = _form_or_404(form_id)
+    lang = _pick_language(form, request.form.get("lang"))
+    workspace = get_workspace()
+    event = workspace.store.current_event()
+    response_id = workspace.store.start_response(
+        form.id, form.version, lang, _source(), workspace.device_id, event and event["id"]
+    )
+    return redirect(url_for("survey.page", response_id=response_id, number=_first_page(form, {})), 303)
+
+
+def _load(response_id):
+    """(draft, form) for a response in progress, or a redirect when it is already sent."""
+    store = get_store()
+    draft = store.get_draft(response_id)
+    if draft is None:
+        if store.get_response(response_id) is not None:
+            return None, None
+        abort(404, _("This response cannot be found. Start again from the first page."))
+    form = _form_or_404(draft["form_id"], draft["form_version"])
+    g.response_language = draft["language"]
+    return draft, form
+
+
+def _visible_sections(form, clean):
+    return [i for i, s in enumerate(form.sections, 1) if not s.show_if or s.show_if.holds(clean)]
+
+
+def _first_page(form, clean):
+    return _visible_sections(form, clean)[0]
+
+
+def _after_sent(response_id):
+    return redirect(url_for("survey.thanks", response_id=response_id), 303)
+
+
+@bp.get("/r/<response_id>/<int:number>")
+def page(response_id, number):
+    draft, form = _load(response_id)
+    if draft is None:
+        return _after_sent(response_id)
+    if not 1 <= number <= len(form.sections):
+        abort(404)
+    clean, _errors = forms.clean_answers(form, draft["answers"], draft["language"])
+    visible = _visible_sections(form, clean)
+    if number not in visible:
+        later = [n for n in visible if n > number]
+        return redirect(url_for("survey.page", response_id=response_id, number=later[0] if later else visible[-1]), 303)
+    return _render_page(form, draft, number, draft["answers"], clean, {})
+
+
+def _render_page(form, draft, number, raw, clean, errors, status=200):
+    section = form.sections[number - 1]
+    visible = _visible_sections(form, clean)
+    lang = draft["language"]
+    shown_errors = {qid: [translate_message(m) for m in msgs] for qid, msgs in errors.items()}
+    earlier = {k: v for k, v in clean.items() if _section_index(form, k) < number - 1}
+    return render_template(
+        "section.html",
+        form=form,
+        section=section,
+        draft=draft,
+        lang=lang,
+        number=number,
+        position=visible.index(number) + 1 if number in visible else 1,
+        total=len(visible),
+        is_last=number == visible[-1],
+        is_first=number == visible[0],
+        raw=raw,
+        clean=clean,
+        errors=shown_errors,
+        earlier_json=json.dumps(earlier, ensure_ascii=False),
+    ), status
+
+
+def _section_index(form, key):
+    qid = key.split(".", 1)[0]
+    for i, s in enumerate(form.sections):
+        if any(q.id == qid for q in s.questions):
+            return i
+    return len(form.sections)
+
+
+@bp.post("/r/<response_id>/<int:number>")
+def save(response_id, number):
+    draft, form = _load(response_id)
+    if draft is None:
+        # Already stored: a double click or a re-sent Submit lands here.
+        return _after_sent(response_id)
+    if not 1 <= number <= len(form.sections):
+        abort(404)
+    section = form.sections[number - 1]
+    try:
+        posted = section_fields(section, request.form)
+    except UnknownField as exc:
+        abort(400, _("This page sent an answer the form does not have (%(field)s). Reload the page and try again.", field=exc.field))
+    action = request.form.get("_action", "next")
+    store = get_store()
+    raw = {k: v for k, v in draft["answers"].items() if _section_index(form, k) != number - 1}
+    raw.update(posted)
+
+    if action.startswith("lang:"):
+        lang = action[5:]
+        if lang not in form.languages:
+            abort(400, _("This form is not available in that language."))
+        store.save_draft(response_id, raw, language=lang)
+        return redirect(url_for("survey.page", response_id=response_id, number=number), 303)
+
+    clean, errors = forms.clean_answers(form, raw, draft["language"])
+    if action == "back":
+        store.save_draft(response_id, raw)
+        earlier = [n for n in _visible_sections(form, clean) if n < number]
+        return redirect(url_for("survey.page", response_id=response_id, number=earlier[-1] if earlier else number), 303)
+    if action not in ("next", "submit"):
+        abort(400, _("This page sent an action the collector does not know. Reload the page and try again."))
+
+    here = {q.id for q in section.questions}
+    mine = {k: v for k, v in errors.items() if k in here}
+    if mine:
+        return _render_page(form, draft, number, raw, clean, mine, status=400)
+    store.save_draft(response_id, raw)
+    later = [n for n in _visible_sections(form, clean) if n > number]
+    if later and action == "next":
+        return redirect(url_for("survey.page", response_id=response_id, number=later[0]), 303)
+    if errors:
+        # Answers on another page no longer fit (the form or earlier answers changed).
+        first = min(_section_index(form, k) for k in errors) + 1
+        first = min(max(first, 1), len(form.sections))
+        return _render_page(form, draft, first, raw, clean, {k: v for k, v in errors.items() if _section_index(form, k) == first - 1}, status=400)
+    store.submit_response(response_id, clean)
+    return _after_sent(response_id)
+
+
+@bp.get("/r/<response_id>/thanks")
+def thanks(response_id):
+    response = get_store().get_response(response_id)
+    if response is None:
+        abort(404, _("This response cannot be found."))
+    form = get_forms().get(response["form_id"])
+    g.response_language = response["language"]
+    return render_template("thanks.html", response=response, form=form, lang=response["language"])

@@ -1,0 +1,163 @@
+"""A workspace: one folder holding a laptop's forms, its database and its config.
+
+Commands act on the workspace named by --workspace or COLLECTOR_WORKSPACE, else
+the current folder. The config holds a generated secret key, the device's id
+and name, the coordinator's hashed password and the settings below.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import forms
+
+from .store import Store
+
+CONFIG = "collector.json"
+DATABASE = "collector.db"
+FORMS = "forms"
+EXAMPLES = Path(forms.__file__).with_name("examples")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+# One table of settings drives validation, `collector settings` and the docs.
+SETTINGS = (
+    Setting("max_body_kb", 512, "Largest request body accepted, in KB; larger ones get 413."),
+    Setting("kiosk_idle_minutes", 3, "In kiosk mode, go back to the start after this many idle minutes."),
+    Setting("kiosk_thanks_seconds", 15, "In kiosk mode, how long the thank-you page stays before the start page returns."),
+    Setting("session_hours", 8, "How long a coordinator stays signed in."),
+    Setting("threads", 16, "Worker threads serving requests."),
+)
+SETTING_NAMES = {s.name: s for s in SETTINGS}
+
+
+class WorkspaceError(Exception):
+    """A workspace that is missing or unusable, with what to do about it."""
+
+
+def resolve(path=None):
+    """The workspace folder from --workspace, COLLECTOR_WORKSPACE or the current folder."""
+    return Path(path or os.environ.get("COLLECTOR_WORKSPACE") or ".").resolve()
+
+
+class Workspace:
+    def __init__(self, path):
+        self.path = Path(path)
+        self.config_path = self.path / CONFIG
+        self.forms_dir = self.path / FORMS
+        self.db_path = self.path / DATABASE
+        self._store = None
+        try:
+            self.config = json.loads(self.config_path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise WorkspaceError(
+                f"{self.path} is not a Collector workspace (it has no {CONFIG}). "
+                f"Make one with `collector init {self.path}`, or name one with --workspace."
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise WorkspaceError(f"cannot read {self.config_path}: {exc}") from None
+
+    @classmethod
+    def create(cls, path, name=None, demo=False):
+        """Make a new workspace folder; with demo=True it holds the example forms."""
+        path = Path(path)
+        if (path / CONFIG).exists():
+            raise WorkspaceError(f"{path} is already a Collector workspace.")
+        if path.exists() and not path.is_dir():
+            raise WorkspaceError(f"{path} is a file, not a folder.")
+        (path / FORMS).mkdir(parents=True, exist_ok=True)
+        config = {
+            "secret_key": secrets.token_hex(32),
+            "device_id": str(uuid.uuid4()),
+            "device_name": name or socket.gethostname() or "laptop",
+            "coordinator_password": None,
+            "settings": {},
+        }
+        _write_json(path / CONFIG, config)
+        if demo:
+            for example in sorted(EXAMPLES.glob("*.yaml")):
+                shutil.copy(example, path / FORMS / example.name)
+        workspace = cls(path)
+        workspace.store
+        return workspace
+
+    @property
+    def store(self):
+        if self._store is None:
+            self._store = Store(self.db_path)
+        return self._store
+
+    def close(self):
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def save(self):
+        _write_json(self.config_path, self.config)
+
+    @property
+    def device_id(self):
+        return self.config["device_id"]
+
+    @property
+    def device_name(self):
+        return self.config["device_name"]
+
+    def setting(self, name):
+        return self.config.get("settings", {}).get(name, SETTING_NAMES[name].default)
+
+    def set_setting(self, name, value):
+        setting = SETTING_NAMES.get(name)
+        if setting is None:
+            names = ", ".join(SETTING_NAMES)
+            raise WorkspaceError(f"there is no setting '{name}'; the settings are: {names}.")
+        try:
+            value = type(setting.default)(value)
+        except (TypeError, ValueError):
+            raise WorkspaceError(f"'{name}' takes a {type(setting.default).__name__}, not '{value}'.") from None
+        if isinstance(value, int) and value < 1:
+            raise WorkspaceError(f"'{name}' should be 1 or more.")
+        self.config.setdefault("settings", {})[name] = value
+        self.save()
+
+    def load_forms(self):
+        """({form id: Form}, [problems]) for every form file in the forms folder.
+
+        A broken file is reported and left out, so one typo does not stop the
+        other forms being used at an event.
+        """
+        found, problems = {}, []
+        files = sorted(self.forms_dir.glob("*.yaml")) + sorted(self.forms_dir.glob("*.yml"))
+        for path in files:
+            try:
+                form = forms.load_form(path)
+            except forms.FormError as exc:
+                problems.extend(str(p) for p in exc.problems)
+                continue
+            if form.id in found:
+                problems.append(f"{path}: the form id '{form.id}' is also used by {found[form.id].source}; this file is left out.")
+                continue
+            found[form.id] = form
+        return found, problems
+
+
+def _write_json(path, data):
+    """Write a file so that a crash leaves the old or the new one, never half of each."""
+    tmp = Path(str(path) + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
