@@ -62,7 +62,12 @@ def create_app(workspace, test_config=None):
 
     @app.context_processor
     def globals_():
-        return {"kiosk": app.config["KIOSK"], "workspace": workspace}
+        return {
+            "kiosk": app.config["KIOSK"],
+            "workspace": workspace,
+            "kiosk_idle_seconds": app.config.get("KIOSK_IDLE_SECONDS") or workspace.setting("kiosk_idle_minutes") * 60,
+            "kiosk_thanks_seconds": app.config.get("KIOSK_THANKS_SECONDS") or workspace.setting("kiosk_thanks_seconds"),
+        }
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

@@ -5,6 +5,8 @@ we have a catalogue for it, else the language the person picked on the start
 page, else the browser's preference.
 """
 
+from pathlib import Path
+
 from flask import g, request, session
 from flask_babel import Babel, get_locale, gettext
 
@@ -20,7 +22,31 @@ def select_locale():
     return request.accept_languages.best_match(UI_LANGUAGES) or "en"
 
 
+TRANSLATIONS = Path(__file__).with_name("translations")
+
+
+def compile_catalogues():
+    """Compile each .po into the .mo that gettext reads, when the .mo is missing or older."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with open(po, "rb") as f:
+            catalogue = read_po(f)
+        tmp = mo.with_suffix(".mo.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                write_mo(f, catalogue)
+            tmp.replace(mo)
+        except OSError:
+            pass  # A read-only install ships its .mo files already compiled.
+
+
 def init_app(app):
+    compile_catalogues()
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
 

@@ -32,7 +32,7 @@ def public_url(host, port):
 
 def qr_svg(url):
     """The address as an inline SVG QR code."""
-    return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff", title=url)
+    return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff", title=url, omitsize=True)
 
 
 def qr_terminal(url, out):

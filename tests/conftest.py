@@ -181,3 +181,40 @@ class Coordinator:
 @pytest.fixture
 def coordinator(client, workspace):
     return Coordinator(client, workspace)
+
+
+class LiveServer:
+    """The app served by waitress on a free loopback port, in a background thread."""
+
+    def __init__(self, app):
+        import threading
+
+        from waitress.server import create_server
+
+        self.app = app
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=8)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.close()
+
+
+@pytest.fixture
+def live(app):
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+def axe_check(page):
+    """The page fits the screen without sideways scrolling, and passes axe-core's
+    WCAG 2.2 A and AA rules; fails with a readable report."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.wait_for_load_state("load")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at {page.viewport_size['width']}px wide"
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
