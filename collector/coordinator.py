@@ -136,7 +136,8 @@ def dashboard():
         "devices": [(workspace.device_name if d == workspace.device_id else d, n) for d, n in store.tally("device_id")],
         "events": [((events.get(e) or {}).get("name") or _("No event"), n) for e, n in store.tally("event_id")],
     }
-    charts = {key: bar_chart(rows, key) for key, rows in figures.items() if rows}
+    titles = {"forms": _("Per form"), "days": _("Per day"), "sources": _("Per source"), "devices": _("Per device"), "events": _("Per event")}
+    charts = {titles[key]: bar_chart(rows, titles[key]) for key, rows in figures.items() if rows}
     return render_template(
         "coordinator/dashboard.html",
         forms=found,

@@ -229,6 +229,11 @@ class Store:
         decides, not a check beforehand, so two racing requests still store one.
         """
         draft = self.get_draft(response_id)
+        if draft is None and form_id is None:
+            # A racing submit of the same id may have stored it and dropped the draft.
+            existing = self.get_response(response_id)
+            if existing is not None:
+                return existing["reference"], False
         record = {
             "id": response_id,
             "form_id": form_id or (draft and draft["form_id"]),

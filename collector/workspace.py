@@ -125,7 +125,8 @@ class Workspace:
         try:
             value = type(setting.default)(value)
         except (TypeError, ValueError):
-            raise WorkspaceError(f"'{name}' takes a {type(setting.default).__name__}, not '{value}'.") from None
+            kind = "a whole number" if isinstance(setting.default, int) else "text"
+            raise WorkspaceError(f"'{name}' takes {kind}, not '{value}'.") from None
         if isinstance(value, int) and value < 1:
             raise WorkspaceError(f"'{name}' should be 1 or more.")
         self.config.setdefault("settings", {})[name] = value

@@ -1,0 +1,91 @@
+"""The store: durability settings, one response per id under concurrency, migrations, tombstones."""
+
+import sqlite3
+import threading
+
+from collector.store import Store, migrations, normalise_reference
+
+
+def test_database_uses_wal_and_full_synchronous(tmp_path):
+    store = Store(tmp_path / "c.db")
+    assert store.db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("pragma synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_concurrent_submits_of_one_id_store_one_response(tmp_path):
+    store = Store(tmp_path / "c.db")
+    rid = store.start_response("f", "1", "en", "web", "dev")
+    results = []
+
+    def submit():
+        results.append(store.submit_response(rid, {"q": "a"}))
+
+    threads = [threading.Thread(target=submit) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 12, "every submit must get the reference back"
+    assert store.count_responses() == 1
+    assert len({ref for ref, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    assert store.get_draft(rid) is None
+
+
+def test_many_people_submitting_at_once_lose_nothing(tmp_path):
+    store = Store(tmp_path / "c.db")
+    ids = [store.start_response("f", "1", "en", "web", "dev") for _ in range(60)]
+
+    def submit(chunk):
+        for rid in chunk:
+            store.submit_response(rid, {"q": rid})
+
+    threads = [threading.Thread(target=submit, args=(ids[i::6],)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.count_responses() == 60
+    references = [r["reference"] for r in store.list_responses()]
+    assert len(set(references)) == 60
+
+
+def test_responses_survive_reopening_the_database(tmp_path):
+    store = Store(tmp_path / "c.db")
+    rid = store.start_response("f", "1", "en", "web", "dev")
+    store.submit_response(rid, {"q": "kept"})
+    store.close()
+    again = Store(tmp_path / "c.db")
+    assert again.get_response(rid)["answers"] == {"q": "kept"}
+
+
+def test_migrations_upgrade_an_existing_database_without_losing_data(tmp_path):
+    path = tmp_path / "old.db"
+    store = Store(path)
+    rid = store.start_response("f", "1", "en", "web", "dev")
+    store.submit_response(rid, {"q": "kept"})
+    store.close()
+    # An older copy of the program had applied only some migrations.
+    conn = sqlite3.connect(path)
+    applied = [row[0] for row in conn.execute("select name from _sqlite_migrations where migration_set = 'collector'")]
+    assert applied == [m.name for m in migrations._migrations]
+    conn.close()
+    reopened = Store(path)
+    assert reopened.get_response(rid)["answers"] == {"q": "kept"}
+    assert [m.name for m in migrations.pending(reopened.db)] == []
+
+
+def test_deleting_twice_is_harmless_and_keeps_one_tombstone(tmp_path):
+    store = Store(tmp_path / "c.db")
+    rid = store.start_response("f", "1", "en", "web", "dev")
+    store.submit_response(rid, {"q": "a"})
+    assert store.delete_response(rid) is True
+    assert store.delete_response(rid) is False
+    row = store.get_response(rid)
+    assert row["revision"] == 2 and row["answers"] == {}
+
+
+def test_references_are_forgiving_to_type():
+    assert normalise_reference("k7p4 qx2m") == "K7P4-QX2M"
+    assert normalise_reference("K7P4-QXOM") == "K7P4-QX0M"
+    assert normalise_reference("UUUU-UUUU") is None and normalise_reference("short") is None
