@@ -7,7 +7,9 @@ editing the form can fix everything in one pass.
 
 import difflib
 import json
+import math
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
@@ -51,8 +53,13 @@ def load_form(path):
     try:
         with open(path, "rb") as f:
             data = f.read(spec.MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise FormError([Problem(name, None, None, f"cannot read the file: {exc.strerror or exc}")])
+    except (OSError, ValueError) as exc:
+        # ValueError: a path with a NUL byte in it, which no file can have.
+        raise FormError([Problem(name, None, None, f"cannot read the file: {getattr(exc, 'strerror', None) or exc}")])
+    if len(data) > spec.MAX_FILE_BYTES:
+        # Cut at the limit, the last character may be split in two; the size is
+        # the problem to report, not the encoding.
+        return load_form_text(data.decode("utf-8", "replace"), name)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -86,6 +93,10 @@ class _Reader:
         for key in allowed.values() if isinstance(allowed, dict) else ():
             if key.required and key.name not in mapping:
                 self.problem(path, f"{what} has no '{key.name}'; add one.", question)
+            elif key.required and mapping[key.name] is None:
+                # `label:` with nothing after it reads as null; without this the
+                # question (or choice, or title) would quietly vanish.
+                self.problem(path + (key.name,), f"'{key.name}' in {what} is empty; write its value after the colon.", question, key=True)
 
     # -- scalars -----------------------------------------------------------
 
@@ -98,13 +109,21 @@ class _Reader:
     def ident(self, value, path, what, question=None):
         if value is None:
             return None
-        if not isinstance(value, str) or not ID.match(value) or len(value) > MAX_ID:
-            shown = value if isinstance(value, (str, int, float)) else _describe(value)
-            fixed = re.sub(r"[^a-z0-9_]+", "_", str(shown).lower()).strip("_")
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.problem(path, f"{what} should be a snake_case name such as 'visit_often', not {_describe(value)}.", question)
+            return None
+        if isinstance(value, str) and ID.fullmatch(value) and len(value) > MAX_ID:
+            self.problem(path, f"{what} {_describe(value)} is longer than {MAX_ID} characters; use a shorter one.", question)
+            return None
+        if not isinstance(value, str) or not ID.fullmatch(value):
+            shown = self.doc.raw(path) or str(value)
+            # Accented letters become their plain forms, so 'café' suggests 'cafe'.
+            plain = unicodedata.normalize("NFKD", shown).encode("ascii", "ignore").decode()
+            fixed = re.sub(r"[^a-z0-9_]+", "_", plain.lower()).strip("_")[:MAX_ID].rstrip("_")
             self.problem(
                 path,
-                f"{what} '{shown}' should be snake_case: lower-case letters, digits and _, starting with a letter"
-                + (f", such as '{fixed}'." if fixed and ID.match(fixed) else "."),
+                f"{what} {_describe(shown)} should be snake_case: lower-case letters, digits and _, starting with a letter"
+                + (f", such as '{fixed}'." if fixed and ID.fullmatch(fixed) else "."),
                 question,
             )
             return None
@@ -135,6 +154,10 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.problem(path, f"'{key}' should be a number, not {_describe(value)}.", question)
             return None
+        if isinstance(value, float) and not math.isfinite(value):
+            # YAML reads .inf and .nan as numbers; no answer can be checked against them.
+            self.problem(path, f"'{key}' should be an ordinary number, not {self.doc.raw(path) or value}.", question)
+            return None
         try:
             return Decimal(self.doc.raw(path) or str(value))
         except InvalidOperation:
@@ -152,6 +175,9 @@ class _Reader:
             if not value.strip():
                 self.problem(path, f"{what} is empty.", question)
                 return None
+            if len(value) > spec.MAX_TEXT_LENGTH:
+                self.problem(path, f"{what} is longer than {spec.MAX_TEXT_LENGTH} characters; shorten it.", question)
+                return None
             if len(self.languages) > 1:
                 langs = ", ".join(f"{lang}: ..." for lang in self.languages)
                 self.problem(path, f"{what} is given in one language only; this form is in {_names(self.languages)}, so write it as {{{langs}}}.", question)
@@ -159,16 +185,20 @@ class _Reader:
         if not isinstance(value, dict):
             self.problem(path, f"{what} should be text, or text by language such as {{en: ...}}, not {_describe(value)}.", question)
             return None
-        out = {}
+        out, reported = {}, set()
         for lang, item in value.items():
             if lang not in self.languages:
                 self.problem(path + (lang,), f"{what} is given in '{lang}', which is not one of the form's languages ({', '.join(self.languages)}).", question, suggest(lang, self.languages), key=True)
+            elif isinstance(item, str) and len(item) > spec.MAX_TEXT_LENGTH:
+                self.problem(path + (lang,), f"{what} in {_names([lang])} is longer than {spec.MAX_TEXT_LENGTH} characters; shorten it.", question)
+                reported.add(lang)
             elif isinstance(item, str) and item.strip():
                 out[lang] = item.strip()
             elif item is not None and not isinstance(item, str):
                 self.problem(path + (lang,), f"{what} in {_names([lang])} should be text, not {_describe(item)}.", question)
+                reported.add(lang)
         for lang in self.languages:
-            if lang not in out and not (lang in value and not isinstance(value[lang], str) and value[lang] is not None):
+            if lang not in out and lang not in reported:
                 self.problem(path, f"{what} has no {_names([lang])} ({lang}) text.", question)
         return Text(out) if out else None
 
@@ -189,7 +219,9 @@ class _Reader:
         }
         lists = self.choice_lists(data.get("choice_lists"), ("choice_lists",))
         sections = self.sections(data.get("sections"), ("sections",), lists)
-        if any(q.personal for s in sections for q in s.questions) and texts["privacy"] is None and "privacy" not in data:
+        # A privacy notice that is there but wrong is reported already; one left
+        # empty (`privacy:`) is as good as none.
+        if any(q.personal for s in sections for q in s.questions) and texts["privacy"] is None and data.get("privacy") is None:
             personal = next(q.id for s in sections for q in s.questions if q.personal)
             self.problem((), f"the form asks for personal details (question '{personal}') but has no 'privacy' notice; add one saying who holds the answers, why, and for how long.")
         return Form(
@@ -213,8 +245,10 @@ class _Reader:
             return ("en",)
         langs = []
         for i, lang in enumerate(value):
-            if not isinstance(lang, str) or not LANGUAGE.match(lang):
-                self.problem(path + (i,), f"'{lang}' is not a language code; use two or three lower-case letters, such as en or cy.")
+            if not isinstance(lang, str):
+                self.problem(path + (i,), f"a language code should be two or three lower-case letters, such as en or cy, not {_describe(lang)}.")
+            elif not LANGUAGE.fullmatch(lang):
+                self.problem(path + (i,), f"{_describe(lang)} is not a language code; use two or three lower-case letters, such as en or cy.")
             elif lang in langs:
                 self.problem(path + (i,), f"the language '{lang}' is listed twice.")
             else:
@@ -225,7 +259,7 @@ class _Reader:
         if value is None:
             return None
         raw = self.doc.raw(path)
-        if isinstance(value, bool) or raw is None or not VERSION.match(raw):
+        if isinstance(value, bool) or raw is None or not VERSION.fullmatch(raw):
             self.problem(path, "'version' should be a number or a short name such as 2 or 2024-06.")
             return None
         return raw
@@ -255,6 +289,7 @@ class _Reader:
                 order += [q.get("id") for q in s["questions"] if isinstance(q, dict)]
         self.order = [q for q in order if isinstance(q, str)]
         self.seen = {}
+        self.untyped = set()
         section_ids = {}
         out = []
         for i, raw in enumerate(value):
@@ -292,8 +327,10 @@ class _Reader:
         if data is None:
             return None
         qid = self.ident(data.get("id"), path + ("id",), "question id")
-        if "id" not in data:
-            self.problem(path, "this question has no 'id'; add one in snake_case, such as 'visit_often'.")
+        if data.get("id") is None:
+            # `id:` left empty counts as no id, or the question would quietly vanish.
+            given = "id" in data
+            self.problem(path + (("id",) if given else ()), "this question has no 'id'; add one in snake_case, such as 'visit_often'.", key=given)
         duplicate = qid in self.seen
         if duplicate:
             self.problem(path + ("id",), f"the id '{qid}' is used by another question (line {self.seen[qid].line}); each question needs its own.", qid)
@@ -301,13 +338,18 @@ class _Reader:
         if qtype is None:
             self.problem(path, "this question has no 'type'; add one such as 'text' or 'choice'.", qid)
             allowed = spec.QUESTION_KEYS
+        elif not isinstance(qtype, str):
+            # A list or mapping here cannot be looked up among the types at all.
+            self.problem(path + ("type",), f"'type' should be one word such as 'text' or 'choice', not {_describe(qtype)}.", qid)
+            allowed = spec.QUESTION_KEYS
+            qtype = None
         elif qtype not in spec.QUESTION_TYPES:
             self.problem(path + ("type",), f"unknown type '{qtype}'.", qid, suggest(qtype, spec.QUESTION_TYPES))
             allowed = spec.QUESTION_KEYS
             qtype = None
         else:
             allowed = {k: spec.QUESTION_KEYS[k] for k in spec.TYPE_KEYS[qtype]}
-        what = f"a {qtype} question" if qtype else "a question"
+        what = f"{'an' if qtype[0] in 'aeiou' else 'a'} {qtype} question" if qtype else "a question"
         self.check_keys({k: v for k, v in data.items() if k not in ("id", "type")}, path, {k: v for k, v in allowed.items() if k not in ("id", "type")}, what, qid, elsewhere=spec.QUESTION_KEYS)
         label = self.text(data.get("label"), path + ("label",), "the label", qid)
         line = self.doc.where(path)[0]
@@ -331,12 +373,18 @@ class _Reader:
             return None
         if qid:
             self.seen[qid] = question
+            if not qtype:
+                self.untyped.add(qid)
         return question if qid and qtype and label else None
 
     # -- keys by type ------------------------------------------------------
 
     def keys_text(self, data, path, qid, fields, lists):
         fields["max_length"] = self.integer(data.get("max_length"), path + ("max_length",), "max_length", qid, low=1)
+        if "pattern" not in spec.TYPE_KEYS[fields["type"]]:
+            # textarea and email share this reader but take no pattern; that
+            # key is already reported as not applying to them.
+            return
         pattern = data.get("pattern")
         if pattern is not None:
             if not isinstance(pattern, str):
@@ -363,14 +411,17 @@ class _Reader:
             self.problem(path + ("max",), f"'max' ({high}) is smaller than 'min' ({low}).", qid)
 
     def keys_scale(self, data, path, qid, fields, lists):
+        for key in ("min", "max"):
+            if data.get(key) is None:
+                given = key in data
+                self.problem(path + ((key,) if given else ()), f"the scale has no '{key}'; a scale needs both ends, such as min: 1 and max: 5.", qid, key=given)
         fields["scale"] = self.scale(data, path, qid, "the scale")
 
     def scale(self, data, path, qid, what):
+        # Missing ends are reported by the caller: a grid's scale has them
+        # checked with its other keys, so checking here too would say it twice.
         low = self.integer(data.get("min"), path + ("min",), "min", qid)
         high = self.integer(data.get("max"), path + ("max",), "max", qid)
-        for key, value in (("min", low), ("max", high)):
-            if key not in data:
-                self.problem(path, f"{what} has no '{key}'; a scale needs both ends, such as min: 1 and max: 5.", qid)
         if low is None or high is None:
             return None
         if high <= low:
@@ -379,7 +430,7 @@ class _Reader:
         if high - low + 1 > spec.MAX_SCALE_POINTS:
             self.problem(path + ("max",), f"{what} has {high - low + 1} points; use {spec.MAX_SCALE_POINTS} or fewer (such as 0 to 10).", qid)
             return None
-        labels = {}
+        labels, given = {}, set()
         raw = data.get("labels")
         if raw is not None and self.mapping(raw, path + ("labels",), "'labels'", qid) is not None:
             for point, text in raw.items():
@@ -391,9 +442,19 @@ class _Reader:
                 if not low <= number <= high:
                     self.problem(path + ("labels", point), f"scale label {number} is outside the scale, which runs from {low} to {high}.", qid, key=True)
                     continue
-                label = self.text(text, path + ("labels", point), f"the label of point {number}", qid)
+                if number in given:
+                    self.problem(path + ("labels", point), f"scale point {number} is labelled twice.", qid, key=True)
+                    continue
+                given.add(number)
+                label = self.text(text, path + ("labels", point), f"the label of point {number}", qid, required=True)
                 if label is not None:
                     labels[number] = label
+            # Screens and paper show either the two ends labelled or every point.
+            ends, every = {low, high}, set(range(low, high + 1))
+            if given and given != ends and given != every:
+                missing = sorted(every - given)
+                shown = ", ".join(str(n) for n in missing[:5]) + (", ..." if len(missing) > 5 else "")
+                self.problem(path + ("labels",), f"label the two ends ({low} and {high}) or every point from {low} to {high}; points without a label: {shown}.", qid)
         return Scale(low, high, MappingProxyType(dict(sorted(labels.items()))))
 
     def keys_choice(self, data, path, qid, fields, lists):
@@ -485,6 +546,9 @@ class _Reader:
             if isinstance(raw_value, bool) or not isinstance(raw_value, (str, int, float)):
                 if raw_value is not None:
                     self.problem(vpath, f"a choice value should be text or a number, not {_describe(raw_value)}.", qid)
+                elif not isinstance(item, dict):
+                    # A bare '- ' line; a mapping without a value is reported by check_keys.
+                    self.problem(ipath, "this choice is empty; write it after the '- ', or remove the line.", qid)
                 continue
             val = self.doc.raw(vpath) or str(raw_value)
             if val != val.strip() or not val:
@@ -494,7 +558,7 @@ class _Reader:
                 self.problem(vpath, f"the choice value '{val}' is used twice in {what} (first on line {seen[val]}); each choice needs its own value.", qid)
                 continue
             seen[val] = self.doc.where(vpath)[0]
-            label = self.text(raw_label, label_path, f"the label of choice '{val}'", qid)
+            label = self.text(raw_label, label_path, f"the label of choice '{val}'", qid, required=True)
             if label is not None:
                 out.append(Choice(val, label))
         return tuple(out)
@@ -507,10 +571,16 @@ class _Reader:
         if not isinstance(value, str):
             self.problem(path, f"show_if should be a condition in quotes, such as \"visited == 'yes'\", not {_describe(value)}.", qid)
             return None
+        # Offsets count from the condition's first character, one past an opening quote.
+        lead = 1 if self.doc.quoted(path) else 0
         try:
             tree, positions = parse_condition(value)
         except ExprError as exc:
-            self.problem(path, f"show_if cannot be read: {exc.message}.", qid, shift=exc.offset)
+            self.problem(path, f"show_if cannot be read: {exc.message}.", qid, shift=lead + exc.offset)
+            return None
+        except RecursionError:
+            # The show_if parser recurses once per bracket; hundreds of '(' exhaust it.
+            self.problem(path, "show_if has too many brackets inside each other; simplify it.", qid)
             return None
         ok = True
         for ref, offset in positions.items():
@@ -518,12 +588,16 @@ class _Reader:
                 continue
             ok = False
             if ref == qid:
-                self.problem(path, f"show_if refers to this question itself; it can only depend on earlier answers.", qid, shift=offset)
+                self.problem(path, f"show_if refers to this question itself; it can only depend on earlier answers.", qid, shift=lead + offset)
             elif ref in self.order:
-                self.problem(path, f"show_if refers to '{ref}', which comes later in the form; a question can only depend on answers given before it.", qid, shift=offset)
+                self.problem(path, f"show_if refers to '{ref}', which comes later in the form; a question can only depend on answers given before it.", qid, shift=lead + offset)
             else:
-                self.problem(path, f"show_if refers to '{ref}', but there is no question with that id before this point.", qid, suggest(ref, list(before)), shift=offset)
+                self.problem(path, f"show_if refers to '{ref}', but there is no question with that id before this point.", qid, suggest(ref, list(before)), shift=lead + offset)
         if not ok:
+            return None
+        if self.untyped.intersection(positions):
+            # The question's type is already reported as wrong; checking the
+            # comparison against a guessed type would only add noise.
             return None
         for message in check_condition(tree, before):
             self.problem(path, f"show_if: {message}", qid)
@@ -534,6 +608,9 @@ class _Reader:
 
 
 def _describe(value):
+    if isinstance(value, str) and len(value) > 60:
+        # Echo enough of a long value to find it, not a whole pasted paragraph.
+        return f"'{value[:57]}...'"
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, dict):
@@ -541,7 +618,7 @@ def _describe(value):
     if isinstance(value, list):
         return "a list"
     if value is None:
-        return "nothing"
+        return "an empty value"
     if isinstance(value, (int, float)):
         return f"the number {value}"
     return f"'{value}'"

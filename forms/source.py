@@ -41,12 +41,13 @@ class Document:
     Paths are tuples of mapping keys and list indexes from the top.
     """
 
-    def __init__(self, name, data, values, keys, raw):
+    def __init__(self, name, data, values, keys, raw, quoted=frozenset()):
         self.name = name
         self.data = data
         self._values = values
         self._keys = keys
         self._raw = raw
+        self._quoted = quoted
 
     def where(self, path, key=False):
         """(line, column) of the value at path, or of its key when key=True."""
@@ -61,6 +62,10 @@ class Document:
     def raw(self, path):
         """The scalar at path exactly as written, before YAML typed it."""
         return self._raw.get(tuple(path))
+
+    def quoted(self, path):
+        """True when the scalar at path is in quotes, so its text starts one column on."""
+        return tuple(path) in self._quoted
 
 
 def read_yaml(text, name):
@@ -78,21 +83,55 @@ def read_yaml(text, name):
         return None, [Problem(name, line, col, f"this is not valid YAML: {what}. Check the indentation and quotes on this line and the one before.")]
     except yaml.YAMLError as exc:
         return None, [Problem(name, 1, 1, f"this is not valid YAML: {exc}")]
+    except RecursionError:
+        # PyYAML composes nested lists and mappings recursively; hundreds of
+        # levels (or a runaway '[[[[') would otherwise end in a traceback.
+        return None, [Problem(name, 1, 1, _TOO_DEEP)]
     if not nodes or nodes[0] is None:
         return None, [Problem(name, 1, 1, "the file is empty; a form starts with its id, version, title and sections.")]
     if len(nodes) > 1:
         mark = nodes[1].start_mark
         return None, [Problem(name, mark.line + 1, 1, "the file holds more than one YAML document ('---'); put each form in its own file.")]
 
-    values, keys, raw = {}, {}, {}
+    values, keys, raw, quoted = {}, {}, {}, set()
     constructor = _Loader("")
     count = [0]
+    # Nodes being converted, by identity: an alias inside its own anchor
+    # (`&a [*a]`) makes the node graph a loop that would never finish.
+    open_nodes = set()
 
     def convert(node, path):
         count[0] += 1
         if count[0] > MAX_NODES:
             raise _TooBig
-        values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        here = (node.start_mark.line + 1, node.start_mark.column + 1)
+        values[path] = here
+        if id(node) in open_nodes:
+            problems.append(Problem(name, *here, "the list or mapping starting here holds a YAML alias ('*name') to itself, so it never ends; write the entries out."))
+            return None
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            open_nodes.add(id(node))
+            try:
+                return convert_collection(node, path)
+            finally:
+                open_nodes.discard(id(node))
+        raw[path] = node.value
+        if node.style in ("'", '"'):
+            quoted.add(path)
+        try:
+            return constructor.construct_object(node)
+        except Exception:
+            # PyYAML's constructors fail in assorted ways (AttributeError for
+            # `!!timestamp x`, ValueError for `!!int x` or numbers of thousands
+            # of digits); each is one located problem, not a traceback.
+            kind = _TAG_NAMES.get(node.tag, "the type its tag asks for")
+            shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+            tagged = node.tag != constructor.resolve(yaml.ScalarNode, node.value, (True, False))
+            advice = "check the value, or remove the '!' tag before it" if tagged else "check the value"
+            problems.append(Problem(name, *here, f"'{shown}' cannot be read as {kind}; {advice}."))
+            return node.value
+
+    def convert_collection(node, path):
         if isinstance(node, yaml.MappingNode):
             out = {}
             for key_node, value_node in node.value:
@@ -111,20 +150,31 @@ def read_yaml(text, name):
                 keys[path + (key,)] = pos
                 out[key] = convert(value_node, path + (key,))
             return out
-        if isinstance(node, yaml.SequenceNode):
-            return [convert(item, path + (i,)) for i, item in enumerate(node.value)]
-        raw[path] = node.value
-        return constructor.construct_object(node)
+        return [convert(item, path + (i,)) for i, item in enumerate(node.value)]
 
     try:
         data = convert(nodes[0], ())
     except _TooBig:
         return None, [Problem(name, 1, 1, "the file has far too many entries for a form (are YAML aliases repeating it?).")]
+    except RecursionError:
+        return None, [Problem(name, 1, 1, _TOO_DEEP)]
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         return None, [Problem(name, 1, 1, f"this is not valid YAML: {exc}")]
     # Key problems are reported alongside whatever else the form gets wrong.
-    return Document(name, data, values, keys, raw), problems
+    return Document(name, data, values, keys, raw, quoted), problems
 
 
 class _TooBig(Exception):
     pass
+
+
+_TOO_DEEP = "lists and mappings are nested far too deeply for a form; check the brackets and indentation."
+
+# What each YAML tag reads a value as, for messages.
+_TAG_NAMES = {
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true or false",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:binary": "binary data",
+}

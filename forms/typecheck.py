@@ -5,7 +5,10 @@ or of a number with text, would silently hide a question from everyone; here
 it becomes a located problem instead.
 """
 
+from datetime import date
+
 from .spec import CHOICE_TYPES
+from .validate import POSTCODE
 
 MULTI = ("choices", "ranking")
 NUMERIC = ("number", "scale")
@@ -22,7 +25,10 @@ def check_condition(tree, questions):
             for arg in node["args"]:
                 walk(arg)
         elif op == "answered":
-            pass
+            # A note never has an answer, so answered(note) would hide for ever.
+            q = questions[node["args"][0]["answer"]]
+            if not q.answerable:
+                messages.append(f"'{q.id}' is a note and is never answered; answered({q.id}) is always false.")
         elif op is not None:
             left, right = node["args"]
             for side, other in ((left, right), (right, left)):
@@ -38,6 +44,10 @@ def _check(op, q, other, on_left):
         return [f"'{q.id}' is a note and has no answer to compare."]
     if q.type in ("grid", "consent"):
         return [f"'{q.id}' is a {q.type} question; only answered({q.id}) can be used in a condition."]
+    if op in ("in", "not in") and not on_left and q.type not in MULTI:
+        # `in` looks inside a list; a question with one answer has none to look in.
+        advice = f"; write {q.id} == {_show(other['value'])}" if "value" in other and not isinstance(other["value"], list) else ""
+        return [f"'{op}' needs a list or a question with several answers after it, but '{q.id}' is a {q.type} question{advice}."]
     if "value" not in other:
         return []
     value = other["value"]
@@ -70,7 +80,31 @@ def _check(op, q, other, on_left):
         for v in values:
             if not isinstance(v, str):
                 problems.append(f"'{q.id}' has text for its answer; put {v} in quotes: '{v}'.")
+            elif q.type == "postcode" and _postcode(v) != v:
+                # Postcode answers are stored in capitals with one space.
+                fixed = _postcode(v)
+                problems.append(f"'{q.id}' is a postcode, stored as " + (f"'{fixed}'; write that instead of {_show(v)}." if fixed else f"a UK postcode such as 'CF10 1AA'; {_show(v)} is not one."))
+            elif q.type == "date" and not _iso_date(v):
+                # Date answers are stored as YYYY-MM-DD and compared as text, so
+                # '1/6/2024' would compare wrongly with every answer.
+                problems.append(f"'{q.id}' is a date; write dates in show_if as 'YYYY-MM-DD', such as '2024-06-01', not {_show(v)}.")
     return problems
+
+
+def _postcode(text):
+    """text as the validator stores a postcode, or None when it is not one."""
+    compact = text.upper().replace(" ", "")
+    if compact == "GIR0AA":
+        return "GIR 0AA"
+    match = POSTCODE.match(compact)
+    return f"{match.group(1)} {match.group(2)}" if match else None
+
+
+def _iso_date(text):
+    try:
+        return date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
 
 
 def _show(v):

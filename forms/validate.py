@@ -5,6 +5,7 @@ as YYYY-MM-DD), drops answers to questions that are hidden by show_if, and
 asks for required answers only where the question is shown.
 """
 
+import math
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -179,9 +180,14 @@ def _clean_number(q, raw, lang):
     raw = _single(raw)
     if isinstance(raw, bool):
         raise _Invalid(Message(NUMBER if q.decimals else WHOLE_NUMBER))
-    text = str(raw).strip().replace(" ", "")[:40]
+    if isinstance(raw, float) and math.isfinite(raw):
+        # A stored answer comes back as a float; str(0.00001) is '1e-05',
+        # which the pattern below would refuse, so write it out in full.
+        raw = format(Decimal(repr(raw)), "f")
+    text = str(raw).strip().replace(" ", "")
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
-    if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)", text):
+    # Refuse overlong input rather than cut it, which would change the number.
+    if len(text) > 40 or not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)", text):
         raise _Invalid(Message(NUMBER if q.decimals else WHOLE_NUMBER))
     try:
         number = Decimal(text)
