@@ -1,6 +1,8 @@
 """Where tablets can reach this laptop, and the QR code that takes them there."""
 
+import json
 import socket
+import subprocess
 
 import segno
 
@@ -8,9 +10,17 @@ import segno
 def local_addresses():
     """This machine's IPv4 addresses other than loopback, best guess first.
 
-    Read from the host's own name records: nothing is sent on the network.
+    Read from the system (iproute2 where it exists, else the host's name
+    records): nothing is sent on the network.
     """
     found = []
+    try:
+        out = subprocess.run(["ip", "-j", "-4", "addr", "show", "scope", "global"], capture_output=True, text=True, timeout=3)
+        for link in json.loads(out.stdout or "[]"):
+            if "UP" in link.get("flags", []):
+                found += [a["local"] for a in link.get("addr_info", []) if a.get("local")]
+    except (OSError, ValueError, subprocess.SubprocessError):
+        pass
     try:
         infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
     except OSError:
