@@ -39,24 +39,33 @@ def forms_group():
 
 
 @forms_group.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
 def forms_check(paths, as_json):
-    """Check form files; print every problem as FILE:LINE:COL: message.
+    """Check form files (or every .yaml in a folder); print each problem as FILE:LINE:COL: message.
 
     Exits 0 only when every file is a valid form.
 
-    Example: collector forms check forms/*.yaml
+    Example: collector forms check forms/
     """
-    failed = False
+    files = []
     for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml"))
+            if not found:
+                raise click.ClickException(f"{path} holds no .yaml form files.")
+            files += found
+        else:
+            files.append(path)
+    failed = False
+    for path in files:
         try:
             form = forms.load_form(path)
         except forms.FormError as exc:
             failed = True
             if as_json:
                 click.echo(json.dumps({"file": str(path), "ok": False, "problems": [
-                    {"line": p.line, "column": p.column, "question": p.question, "message": str(p).split(": ", 1)[1]}
+                    {"line": p.line, "column": p.column, "question": p.question, "message": p.text}
                     for p in exc.problems
                 ]}))
             else:

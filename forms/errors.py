@@ -14,16 +14,24 @@ class Problem:
     question: str | None = None
     suggestion: str | None = None
 
-    def __str__(self):
-        where = self.file
-        if self.line is not None:
-            where += f":{self.line}:{self.column or 1}"
+    @property
+    def where(self):
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column or 1}"
+
+    @property
+    def text(self):
+        """The message with its question and suggestion, without the location."""
         text = self.message
         if self.question:
             text = f"question '{self.question}': {text}"
         if self.suggestion:
             text += f" Did you mean '{self.suggestion}'?"
-        return f"{where}: {text}"
+        return text
+
+    def __str__(self):
+        return f"{self.where}: {self.text}"
 
 
 class FormError(Exception):

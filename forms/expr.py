@@ -19,6 +19,9 @@ from decimal import Decimal
 
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in")
 MAX_SOURCE = 2000
+MAX_DEPTH = 32
+# Words of the language itself, which therefore cannot be question ids.
+RESERVED = ("and", "or", "not", "in", "answered", "true", "false", "yes", "no")
 
 
 class ExprError(Exception):
@@ -68,6 +71,13 @@ class _Parser:
     def __init__(self, source):
         self.tokens = _tokenize(source)
         self.i = 0
+        self.depth = 0
+
+    def deeper(self, pos):
+        """Bound the recursion: each '(' and 'not' goes one level down."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError(f"more than {MAX_DEPTH} brackets or 'not's inside each other; simplify the condition", pos)
 
     def peek(self, ahead=0):
         return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
@@ -106,16 +116,19 @@ class _Parser:
 
     def not_(self):
         if self.peek()[:2] == ("name", "not"):
-            self.take()
-            return {"op": "not", "args": [self.not_()]}
+            self.deeper(self.take()[2])
+            inner = self.not_()
+            self.depth -= 1
+            return {"op": "not", "args": [inner]}
         return self.comparison()
 
     def comparison(self):
         kind, text, pos = self.peek()
         if (kind, text) == ("op", "("):
-            self.take()
+            self.deeper(self.take()[2])
             inner = self.or_()
             self.expect(")", "')'")
+            self.depth -= 1
             return inner
         left = self.operand()
         kind, text, pos = self.peek()

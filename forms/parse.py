@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from . import spec
 from .errors import FormError, Problem
-from .expr import ExprError, parse_condition
+from .expr import RESERVED, ExprError, parse_condition
 from .model import OTHER, Choice, Condition, Form, Question, Scale, Section, Statement, Text
 from .source import read_yaml
 from .typecheck import check_condition
@@ -327,6 +327,9 @@ class _Reader:
         if data is None:
             return None
         qid = self.ident(data.get("id"), path + ("id",), "question id")
+        if qid in RESERVED:
+            self.problem(path + ("id",), f"'{qid}' is a word of the show_if language, so it cannot be a question id; choose another, such as '{qid}_answer'.", qid)
+            qid = None
         if data.get("id") is None:
             # `id:` left empty counts as no id, or the question would quietly vanish.
             given = "id" in data
@@ -577,10 +580,6 @@ class _Reader:
             tree, positions = parse_condition(value)
         except ExprError as exc:
             self.problem(path, f"show_if cannot be read: {exc.message}.", qid, shift=lead + exc.offset)
-            return None
-        except RecursionError:
-            # The show_if parser recurses once per bracket; hundreds of '(' exhaust it.
-            self.problem(path, "show_if has too many brackets inside each other; simplify it.", qid)
             return None
         ok = True
         for ref, offset in positions.items():

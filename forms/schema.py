@@ -17,7 +17,10 @@ _KINDS = {
     "id": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$", "maxLength": 64},
     "version": {"type": ["string", "integer", "number"]},
     "text": {"$ref": "#/$defs/text"},
-    "languages": {"type": "array", "items": {"type": "string", "pattern": "^[a-z]{2,3}$"}, "minItems": 1, "uniqueItems": True},
+    "languages": {"oneOf": [
+        {"type": "string", "pattern": "^[a-z]{2,3}$"},
+        {"type": "array", "items": {"type": "string", "pattern": "^[a-z]{2,3}$"}, "minItems": 1, "uniqueItems": True},
+    ]},
     "choice_lists": {"type": "object", "additionalProperties": {"$ref": "#/$defs/choice_list"}},
     "sections": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/section"}},
     "questions": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/question"}},
@@ -75,6 +78,7 @@ def build_schema():
                 "description": "Text, or text by language such as {en: ..., cy: ...}.",
                 "oneOf": [
                     {"type": "string", "minLength": 1},
+                    {"type": "number"},
                     {"type": "object", "propertyNames": {"pattern": "^[a-z]{2,3}$"}, "additionalProperties": {"type": "string", "minLength": 1}, "minProperties": 1},
                 ],
             },

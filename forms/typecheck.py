@@ -76,6 +76,10 @@ def _check(op, q, other, on_left):
                 problems.append(f"'{q.id}' has a number for its answer; compare it with a number, not {_show(v)}.")
             elif q.type == "scale" and q.scale and op not in ORDER and not (q.scale.min <= v <= q.scale.max):
                 problems.append(f"{v} is outside the scale of '{q.id}', which runs from {q.scale.min} to {q.scale.max}.")
+            elif q.type == "scale" and q.scale and op in ORDER and not any(_holds(op, p, v, on_left) for p in q.scale.points):
+                # `rating > 9` on a 1 to 5 scale would hide the question from everyone.
+                shown = f"{q.id} {op} {v}" if on_left else f"{v} {op} {q.id}"
+                problems.append(f"{shown} is never true: the scale of '{q.id}' runs from {q.scale.min} to {q.scale.max}.")
     else:
         for v in values:
             if not isinstance(v, str):
@@ -105,6 +109,11 @@ def _iso_date(text):
         return date.fromisoformat(text).isoformat() == text
     except ValueError:
         return False
+
+
+def _holds(op, point, value, point_on_left):
+    left, right = (point, value) if point_on_left else (value, point)
+    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
 
 
 def _show(v):

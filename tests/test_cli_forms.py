@@ -141,3 +141,24 @@ def test_schema_prints_the_json_schema():
     assert result.exit_code == 0
     assert result.output == forms.schema_text()
     assert json.loads(result.output)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_check_accepts_a_folder_of_forms(tmp_path):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parent.parent / "forms" / "examples"
+    result = CliRunner().invoke(main, ["forms", "check", str(examples)])
+    assert result.exit_code == 0
+    assert result.output.count("ok: ") == len(list(examples.glob("*.yaml")))
+    empty = CliRunner().invoke(main, ["forms", "check", str(tmp_path)])
+    assert empty.exit_code == 1 and "holds no .yaml form files" in empty.output
+
+
+def test_json_output_keeps_the_whole_message_whatever_the_file_name(tmp_path):
+    import json
+
+    bad = tmp_path / "a: b.yaml"
+    bad.write_text("id: x\nversion: 1\ntitle: T\nsections:\n  - id: s\n    title: S\n    questions:\n      - {id: q, type: nubmer, label: Q}\n")
+    result = CliRunner().invoke(main, ["forms", "check", "--json", str(bad)])
+    problem = json.loads(result.output)["problems"][0]
+    assert problem["message"] == "question 'q': unknown type 'nubmer'. Did you mean 'number'?"

@@ -746,7 +746,7 @@ ODD_INPUT = {
                                        "parks.yaml:1:1: lists and mappings are nested far too deeply for a form"),
     "show-if-with-hundreds-of-brackets": (q("- {id: a, type: number, label: A}\n- id: b\n  type: text\n  label: B\n  show_if: \""
                                             + "(" * 600 + "a == 1" + ")" * 600 + "\"\n"),
-                                          "question 'b': show_if has too many brackets inside each other; simplify it."),
+                                          "question 'b': show_if cannot be read: more than 32 brackets or 'not's inside each other; simplify the condition."),
     "empty-question-id": (q("- id:\n  type: text\n  label: A\n"),
                           "parks.yaml:8:9: this question has no 'id'; add one in snake_case, such as 'visit_often'."),
     "empty-label": (q("- id: a\n  type: text\n  label:\n"),
@@ -885,3 +885,29 @@ def test_the_forms_package_imports_no_web_database_or_pdf_library():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert result.stdout.strip() == ""
+
+
+# -- gaps found while writing the example forms -----------------------------
+
+
+def _form_with(questions):
+    body = textwrap.indent(textwrap.dedent(questions), " " * 6)
+    return "id: t\nversion: 1\ntitle: T\nsections:\n  - id: s\n    title: S\n    questions:\n" + body
+
+
+def test_a_scale_comparison_that_can_never_hold_is_an_error():
+    text = _form_with("""\
+        - {id: sc, type: scale, label: S, min: 1, max: 5}
+        - {id: x, type: text, label: X, show_if: "sc > 9"}
+        - {id: y, type: text, label: Y, show_if: "sc >= 5"}
+    """)
+    with pytest.raises(FormError) as caught:
+        load_form_text(text, "t.yaml")
+    messages = [p.message for p in caught.value.problems]
+    assert messages == ["show_if: sc > 9 is never true: the scale of 'sc' runs from 1 to 5."]
+
+
+def test_words_of_the_show_if_language_cannot_be_question_ids():
+    with pytest.raises(FormError) as caught:
+        load_form_text(_form_with("- {id: not, type: text, label: X}\n"), "t.yaml")
+    assert "'not' is a word of the show_if language" in str(caught.value)
