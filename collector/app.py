@@ -45,6 +45,7 @@ def create_app(workspace, test_config=None):
     if test_config:
         app.config.update(test_config)
     app.extensions["workspace"] = workspace
+    workspace.store.purge_drafts(workspace.setting("draft_days"))
     reload_forms(app)
 
     csrf.init_app(app)

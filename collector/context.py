@@ -1,6 +1,9 @@
 """The running app's workspace, store and forms, for views to reach without importing the app."""
 
-from flask import current_app
+from flask import abort, current_app
+from flask_babel import gettext as _
+
+import forms
 
 
 def get_workspace():
@@ -13,3 +16,26 @@ def get_store():
 
 def get_forms():
     return current_app.extensions["forms"]
+
+
+def form_or_404(form_id, version=None):
+    """The open form with that id (and version, when given), or a 404 page that says so."""
+    form = get_forms().get(form_id)
+    if form is None or (version is not None and form.version != version):
+        abort(404, _("There is no form called '%(id)s' here. It may have been removed or changed; start again from the first page.", id=form_id))
+    return form
+
+
+def form_version(form_id, version):
+    """The form as it was at that version, from the copy the store keeps; None if unknown."""
+    current = get_forms().get(form_id)
+    if current is not None and current.version == version:
+        return current
+    cache = current_app.extensions.setdefault("old_forms", {})
+    if (form_id, version) not in cache:
+        source = get_store().form_source(form_id, version)
+        try:
+            cache[(form_id, version)] = forms.load_form_text(source, f"{form_id} v{version}") if source else None
+        except forms.FormError:
+            cache[(form_id, version)] = None
+    return cache[(form_id, version)]

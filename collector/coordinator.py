@@ -8,6 +8,8 @@ surveys never need it.
 import functools
 import ipaddress
 import statistics
+import threading
+import time
 from collections import Counter
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -20,9 +22,9 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from forms import OTHER, other_key
 
-from .context import get_forms, get_store, get_workspace
+from .context import form_or_404, form_version, get_forms, get_store, get_workspace
 from .charts import bar_chart
-from .netinfo import public_url, qr_svg
+from .netinfo import qr_svg
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 MIN_PASSWORD = 8
@@ -64,17 +66,53 @@ def signed_in(view):
     def wrapper(*args, **kwargs):
         workspace = get_workspace()
         if not workspace.config.get("coordinator_password"):
-            return redirect(url_for("coordinator.setup"))
+            workspace.reload()
+            if not workspace.config.get("coordinator_password"):
+                return redirect(url_for("coordinator.setup"))
         if not session.get("coordinator") or session.get("device") != workspace.device_id:
-            return redirect(url_for("coordinator.login", next=request.path))
+            return redirect(url_for("coordinator.login", next=request.path if request.method == "GET" else None))
         return view(*args, **kwargs)
 
     return wrapper
 
 
+class Throttle:
+    """Slows password guessing: after a few wrong passwords from one address, wait."""
+
+    def __init__(self, attempts=5, window=600):
+        self.attempts = attempts
+        self.window = window
+        self.failures = {}
+        self.lock = threading.Lock()
+
+    def _recent(self, who, now):
+        return [t for t in self.failures.get(who, []) if now - t < self.window]
+
+    def wait(self, who):
+        """Seconds until this address may try again (0 when it may try now)."""
+        now = time.monotonic()
+        with self.lock:
+            recent = self._recent(who, now)
+            self.failures[who] = recent
+            return 0 if len(recent) < self.attempts else int(self.window - (now - recent[0])) + 1
+
+    def failed(self, who):
+        now = time.monotonic()
+        with self.lock:
+            self.failures[who] = self._recent(who, now) + [now]
+
+    def succeeded(self, who):
+        with self.lock:
+            self.failures.pop(who, None)
+
+
+throttle = Throttle()
+
+
 @bp.route("/setup", methods=["GET", "POST"])
 def setup():
     workspace = get_workspace()
+    workspace.reload()
     if workspace.config.get("coordinator_password"):
         return redirect(url_for("coordinator.login"))
     if not _from_this_laptop():
@@ -98,18 +136,25 @@ def _sign_in(workspace):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     workspace = get_workspace()
+    workspace.reload()  # `collector password` may have changed it while serving
     stored = workspace.config.get("coordinator_password")
     if not stored:
         return redirect(url_for("coordinator.setup"))
     form = LoginForm()
     failed = False
+    who = request.remote_addr or "?"
+    if request.method == "POST" and throttle.wait(who):
+        minutes = throttle.wait(who) // 60 + 1
+        return render_template("coordinator/login.html", form=form, failed=False, wait=minutes), 429
     if form.validate_on_submit():
         if check_password_hash(stored, form.password.data):
+            throttle.succeeded(who)
             _sign_in(workspace)
             target = request.args.get("next", "")
             if not target.startswith("/coordinator") or "//" in target:
                 target = url_for("coordinator.dashboard")
             return redirect(target)
+        throttle.failed(who)
         failed = True
     return render_template("coordinator/login.html", form=form, failed=failed), 400 if (failed or form.errors) else 200
 
@@ -165,25 +210,19 @@ def set_event():
     return redirect(url_for("coordinator.dashboard"))
 
 
-def _form_or_404(form_id):
-    form = get_forms().get(form_id)
-    if form is None:
-        abort(404, _("There is no form called '%(id)s' here.", id=form_id))
-    return form
-
-
 @bp.get("/forms/<form_id>/responses")
 @signed_in
 def responses(form_id):
-    form = _form_or_404(form_id)
+    form = form_or_404(form_id)
     store = get_store()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     total = store.count_responses(form_id)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     rows = store.list_responses(form_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     events = {e["id"]: e for e in store.events()}
     return render_template(
         "coordinator/responses.html", form=form, rows=rows, page=page, total=total,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), events=events,
+        pages=pages, events=events,
     )
 
 
@@ -194,7 +233,8 @@ def response(response_id):
     row = store.get_response(response_id)
     if row is None:
         abort(404, _("There is no response with that id."))
-    form = get_forms().get(row["form_id"])
+    # Shown with the questions it was answered on, even if the form has changed since.
+    form = form_version(row["form_id"], row["form_version"])
     event = store.get_event(row["event_id"]) if row["event_id"] else None
     return render_template("coordinator/response.html", row=row, form=form, event=event, confirm=ConfirmForm(), show=_show_answer)
 
@@ -215,11 +255,14 @@ def delete(response_id):
 @bp.get("/forms/<form_id>/summary")
 @signed_in
 def summary(form_id):
-    form = _form_or_404(form_id)
-    answers = list(get_store().answers_of(form_id))
+    form = form_or_404(form_id)
+    store = get_store()
+    # Questions can change type between versions, so only this version's answers are summed.
+    answers = list(store.answers_of(form_id, form.version))
+    other_versions = store.count_responses(form_id) - len(answers)
     lang = form.languages[0]
     blocks = [(q, _summarise(q, answers, lang)) for q in form.questions if q.answerable]
-    return render_template("coordinator/summary.html", form=form, blocks=blocks, count=len(answers), lang=lang)
+    return render_template("coordinator/summary.html", form=form, blocks=blocks, count=len(answers), lang=lang, other_versions=other_versions)
 
 
 def _summarise(q, answers, lang):
@@ -240,7 +283,9 @@ def _summarise(q, answers, lang):
         out["chart"] = bar_chart([(str(p), counts.get(p, 0)) for p in q.scale.points], q.label.pick(lang))
         out["mean"] = round(statistics.mean(values), 2) if values else None
     elif q.type == "number" and values:
-        out["stats"] = {"min": min(values), "median": statistics.median(values), "max": max(values)}
+        places = q.decimals or 0
+        out["stats"] = {k: round(v, places) if places else v for k, v in
+                        {"min": min(values), "median": statistics.median(values), "max": max(values)}.items()}
     elif q.type == "grid":
         points = [str(p) for p in q.scale.points] if q.scale else [c.value for c in q.choices]
         rows = []

@@ -4,7 +4,7 @@ The same naming is used by the templates that draw the fields, so a field
 the page never drew is a tampered request and is refused.
 """
 
-from forms import OTHER, other_key
+from forms import other_key
 
 # Fields every page posts that are not answers.
 CONTROL_FIELDS = {"csrf_token", "_action"}
@@ -72,8 +72,3 @@ def section_fields(section, posted):
         if q.other and other.strip():
             raw[other_key(q.id)] = other
     return raw
-
-
-def is_other_picked(question, raw):
-    value = raw.get(question.id)
-    return value == OTHER or (isinstance(value, list) and OTHER in value)

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import forms
@@ -66,10 +67,12 @@ def read_rows(path):
 
 
 def _answers_from_csv(form, row):
+    # A short CSV row leaves its last cells as None: the same as empty.
+    row = {k: ("" if v is None else v) for k, v in row.items()}
     answers = {}
     for q in form.questions:
         if q.type == "grid":
-            grid = {s.id: row[f"{q.id}.{s.id}"] for s in q.statements if row.get(f"{q.id}.{s.id}", "").strip()}
+            grid = {s.id: row[f"{q.id}.{s.id}"] for s in q.statements if str(row.get(f"{q.id}.{s.id}", "")).strip()}
             if grid:
                 answers[q.id] = grid
         elif q.type in ("choices", "ranking") and isinstance(row.get(q.id), str):
@@ -93,6 +96,9 @@ def check_rows(form, rows, source="web"):
             known.add(forms.other_key(q.id))
     records, problems = [], []
     for number, row in rows:
+        if isinstance(row.get("answers"), dict):
+            # A line of `collector responses list --json`: answers with their metadata.
+            row = {**row["answers"], **{k: row.get(k) for k in META if row.get(k) is not None}}
         unknown = [k for k in row if k not in known]
         if unknown:
             problems.append((number, f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown))}"))
@@ -123,10 +129,26 @@ def check_rows(form, rows, source="web"):
             # The row number is part of it: two people may well give the same answers.
             content = json.dumps([form.id, form.version, number, clean], sort_keys=True, ensure_ascii=False)
             response_id = str(uuid.uuid5(IMPORT_NAMESPACE, content))
+        times = {}
+        for key in ("submitted_at", "started_at"):
+            try:
+                times[key] = _timestamp(row.get(key))
+            except ValueError:
+                problems.append((number, f"{key} '{row.get(key)}' is not a date and time like 2026-07-04T14:30:00Z"))
+        if len(times) < 2:
+            continue
         records.append({
             "id": response_id, "answers": clean, "form_id": form.id, "form_version": form.version,
-            "language": lang, "source": row_source,
-            "submitted_at": str(row.get("submitted_at") or "") or None,
-            "started_at": str(row.get("started_at") or "") or None,
+            "language": lang, "source": row_source, **times,
         })
     return records, problems
+
+
+def _timestamp(value):
+    """An ISO date or date and time as stored (UTC, ending in Z), or None when not given."""
+    if value is None or not str(value).strip():
+        return None
+    stamp = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    return stamp.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -219,9 +219,20 @@ class Store:
             )
             return cursor.rowcount == 1
 
+    def discard_draft(self, response_id):
+        """Drop a response that was started but never sent."""
+        with self._write() as db:
+            db.execute("delete from drafts where id = ?", [response_id])
+
+    def purge_drafts(self, older_than_days):
+        """Drop drafts untouched for that many days: never sent, so never consented to."""
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than_days)).isoformat(timespec="seconds").replace("+00:00", "Z")
+        with self._write() as db:
+            return db.execute("delete from drafts where updated_at < ?", [cutoff]).rowcount
+
     # -- responses ----------------------------------------------------------
 
-    def submit_response(self, response_id, answers, form_id=None, version=None, **meta):
+    def submit_response(self, response_id, answers):
         """Store a finished response and drop its draft, in one transaction.
 
         Returns (reference, created). A second submission of the same id
@@ -229,27 +240,25 @@ class Store:
         decides, not a check beforehand, so two racing requests still store one.
         """
         draft = self.get_draft(response_id)
-        if draft is None and form_id is None:
+        if draft is None:
             # A racing submit of the same id may have stored it and dropped the draft.
             existing = self.get_response(response_id)
             if existing is not None:
                 return existing["reference"], False
+            raise StoreError(f"response {response_id} was never started here.")
         record = {
             "id": response_id,
-            "form_id": form_id or (draft and draft["form_id"]),
-            "form_version": version or (draft and draft["form_version"]),
-            "language": meta.get("language") or (draft and draft["language"]) or "en",
-            "source": meta.get("source") or (draft and draft["source"]) or "web",
-            "device_id": meta.get("device_id") or (draft and draft["device_id"]),
-            "event_id": meta.get("event_id", draft and draft["event_id"]),
-            "paper_serial": meta.get("paper_serial"),
-            "started_at": meta.get("started_at") or (draft and draft["started_at"]) or now(),
-            "submitted_at": meta.get("submitted_at") or now(),
+            "form_id": draft["form_id"],
+            "form_version": draft["form_version"],
+            "language": draft["language"],
+            "source": draft["source"],
+            "device_id": draft["device_id"],
+            "event_id": draft["event_id"],
+            "started_at": draft["started_at"],
+            "submitted_at": now(),
             "answers": _json(answers),
             "revision": 1,
         }
-        if not record["form_id"] or not record["form_version"]:
-            raise StoreError(f"response {response_id} has no form; it was never started here.")
         record["updated_at"] = record["submitted_at"]
         for _ in range(5):
             record["reference"] = new_reference()
@@ -357,8 +366,8 @@ class Store:
         sql = f"select {expr} as k, count(*) from responses where {where} group by k order by k"
         return [(k, n) for k, n in self.db.execute(sql, args).fetchall()]
 
-    def answers_of(self, form_id):
-        """Every live response's answers for one form: for the per-question summary."""
+    def answers_of(self, form_id, version):
+        """Every live response's answers to one version of a form: for the per-question summary."""
         where, args = self._filters(form_id)
-        for (text,) in self.db.execute(f"select answers from responses where {where}", args):
+        for (text,) in self.db.execute(f"select answers from responses where {where} and form_version = ?", [*args, version]):
             yield json.loads(text)

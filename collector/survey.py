@@ -16,11 +16,13 @@ import forms
 from forms.spec import LANGUAGE_NAMES
 from forms.validate import DEFAULT_MAX_LENGTH
 
-from .context import get_forms, get_store, get_workspace
+from .context import form_or_404, get_forms, get_store, get_workspace
 from .fields import UnknownField, section_fields
 from .i18n import UI_LANGUAGES, translate_message
 
 bp = Blueprint("survey", __name__)
+# Enough for several people sharing one browser; the session cookie stays small.
+MAX_DRAFTS_PER_SESSION = 20
 
 
 def init_app(app):
@@ -52,17 +54,17 @@ def _source():
 
 @bp.get("/")
 def start():
+    if current_app.config["KIOSK"]:
+        # The kiosk's start page is where one person ends and the next begins:
+        # what the last person left unsent is dropped, and the browser forgets it.
+        store = get_store()
+        for response_id in session.get("drafts", []):
+            store.discard_draft(response_id)
+        session.clear()
     lang = request.args.get("lang")
     if lang in UI_LANGUAGES:
         session["lang"] = lang
     return render_template("start.html", forms=list(get_forms().values()), ui_languages=UI_LANGUAGES)
-
-
-def _form_or_404(form_id, version=None):
-    form = get_forms().get(form_id)
-    if form is None or (version is not None and form.version != version):
-        abort(404, _("There is no form called '%(id)s' here. It may have been removed or changed; start again from the first page.", id=form_id))
-    return form
 
 
 def _pick_language(form, wanted):
@@ -74,7 +76,7 @@ def _pick_language(form, wanted):
 
 @bp.get("/f/<form_id>")
 def intro(form_id):
-    form = _form_or_404(form_id)
+    form = form_or_404(form_id)
     lang = _pick_language(form, request.args.get("lang"))
     g.response_language = lang
     return render_template("intro.html", form=form, lang=lang)
@@ -82,25 +84,29 @@ def intro(form_id):
 
 @bp.post("/f/<form_id>")
 def begin(form_id):
-    form = _form_or_404(form_id)
+    form = form_or_404(form_id)
     lang = _pick_language(form, request.form.get("lang"))
     workspace = get_workspace()
     event = workspace.store.current_event()
     response_id = workspace.store.start_response(
         form.id, form.version, lang, _source(), workspace.device_id, event and event["id"]
     )
+    # Only this browser may open the draft: its id in an address is not enough.
+    session["drafts"] = (session.get("drafts", []) + [response_id])[-MAX_DRAFTS_PER_SESSION:]
     return redirect(url_for("survey.page", response_id=response_id, number=_first_page(form, {})), 303)
 
 
 def _load(response_id):
     """(draft, form) for a response in progress, or a redirect when it is already sent."""
     store = get_store()
+    if response_id not in session.get("drafts", []):
+        abort(404, _("This response cannot be found. Start again from the first page."))
     draft = store.get_draft(response_id)
     if draft is None:
         if store.get_response(response_id) is not None:
             return None, None
         abort(404, _("This response cannot be found. Start again from the first page."))
-    form = _form_or_404(draft["form_id"], draft["form_version"])
+    form = form_or_404(draft["form_id"], draft["form_version"])
     g.response_language = draft["language"]
     return draft, form
 
@@ -147,7 +153,7 @@ def _render_page(form, draft, number, raw, clean, errors, status=200):
         number=number,
         position=visible.index(number) + 1 if number in visible else 1,
         total=len(visible),
-        is_last=number == visible[-1],
+        is_last=number == visible[-1] and not _may_reveal_later(form, number),
         is_first=number == visible[0],
         raw=raw,
         clean=clean,
@@ -156,12 +162,18 @@ def _render_page(form, draft, number, raw, clean, errors, status=200):
     ), status
 
 
+def _may_reveal_later(form, number):
+    """Could an answer on this page show a later section? Then its button says Next."""
+    here = {q.id for q in form.sections[number - 1].questions}
+    return any(s.show_if and here.intersection(s.show_if.references()) for s in form.sections[number:])
+
+
 def _section_index(form, key):
-    qid = key.split(".", 1)[0]
-    for i, s in enumerate(form.sections):
-        if any(q.id == qid for q in s.questions):
-            return i
-    return len(form.sections)
+    """Index of the section holding the question an answer key belongs to ('q' or 'q.other')."""
+    try:
+        return form.sections.index(form.section_of(key.split(".", 1)[0]))
+    except KeyError:
+        return len(form.sections)
 
 
 @bp.post("/r/<response_id>/<int:number>")
@@ -203,7 +215,8 @@ def save(response_id, number):
         return _render_page(form, draft, number, raw, clean, mine, status=400)
     store.save_draft(response_id, raw)
     later = [n for n in _visible_sections(form, clean) if n > number]
-    if later and action == "next":
+    if later:
+        # Whatever the button said: an answer on this page may have just shown a later section.
         return redirect(url_for("survey.page", response_id=response_id, number=later[0]), 303)
     if errors:
         # Answers on another page no longer fit (the form or earlier answers changed).

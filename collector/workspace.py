@@ -27,17 +27,20 @@ EXAMPLES = Path(forms.__file__).with_name("examples")
 @dataclass(frozen=True)
 class Setting:
     name: str
-    default: object
+    default: int
     help: str
+    low: int = 1
+    high: int = 10_000
 
 
 # One table of settings drives validation, `collector settings` and the docs.
 SETTINGS = (
-    Setting("max_body_kb", 512, "Largest request body accepted, in KB; larger ones get 413."),
-    Setting("kiosk_idle_minutes", 3, "In kiosk mode, go back to the start after this many idle minutes."),
-    Setting("kiosk_thanks_seconds", 15, "In kiosk mode, how long the thank-you page stays before the start page returns."),
-    Setting("session_hours", 8, "How long a coordinator stays signed in."),
-    Setting("threads", 16, "Worker threads serving requests."),
+    Setting("max_body_kb", 512, "Largest request body accepted, in KB; larger ones get 413.", 16, 100_000),
+    Setting("kiosk_idle_minutes", 3, "In kiosk mode, go back to the start after this many idle minutes.", 1, 120),
+    Setting("kiosk_thanks_seconds", 15, "In kiosk mode, how long the thank-you page stays before the start page returns.", 3, 600),
+    Setting("session_hours", 2, "How long a coordinator stays signed in without using the pages.", 1, 24),
+    Setting("draft_days", 7, "Responses started but never sent are dropped after this many days.", 1, 365),
+    Setting("threads", 16, "Worker threads serving requests.", 1, 256),
 )
 SETTING_NAMES = {s.name: s for s in SETTINGS}
 
@@ -90,6 +93,8 @@ class Workspace:
                 shutil.copy(example, path / FORMS / example.name)
         workspace = cls(path)
         workspace.store
+        # Answers and the config's secrets are for this laptop's user alone.
+        os.chmod(workspace.db_path, 0o600)
         return workspace
 
     @property
@@ -117,18 +122,24 @@ class Workspace:
     def setting(self, name):
         return self.config.get("settings", {}).get(name, SETTING_NAMES[name].default)
 
+    def reload(self):
+        """Read the config again: another process (`collector password`) may have changed it."""
+        try:
+            self.config = json.loads(self.config_path.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise WorkspaceError(f"cannot read {self.config_path}: {exc}") from None
+
     def set_setting(self, name, value):
         setting = SETTING_NAMES.get(name)
         if setting is None:
             names = ", ".join(SETTING_NAMES)
             raise WorkspaceError(f"there is no setting '{name}'; the settings are: {names}.")
         try:
-            value = type(setting.default)(value)
+            value = int(value)
         except (TypeError, ValueError):
-            kind = "a whole number" if isinstance(setting.default, int) else "text"
-            raise WorkspaceError(f"'{name}' takes {kind}, not '{value}'.") from None
-        if isinstance(value, int) and value < 1:
-            raise WorkspaceError(f"'{name}' should be 1 or more.")
+            raise WorkspaceError(f"'{name}' takes a whole number, not '{value}'.") from None
+        if not setting.low <= value <= setting.high:
+            raise WorkspaceError(f"'{name}' should be from {setting.low} to {setting.high}.")
         self.config.setdefault("settings", {})[name] = value
         self.save()
 
@@ -156,7 +167,8 @@ class Workspace:
 def _write_json(path, data):
     """Write a file so that a crash leaves the old or the new one, never half of each."""
     tmp = Path(str(path) + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
+    # Private from the start: the config holds the secret key and the password hash.
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
         json.dump(data, f, indent=2)
         f.write("\n")
         f.flush()

@@ -581,6 +581,10 @@ class _Reader:
         except ExprError as exc:
             self.problem(path, f"show_if cannot be read: {exc.message}.", qid, shift=lead + exc.offset)
             return None
+        if not positions:
+            # A condition on no answer is fixed for everyone: it hides for ever or never.
+            self.problem(path, "show_if must depend on an earlier answer, such as visited == 'yes'.", qid, shift=lead)
+            return None
         ok = True
         for ref, offset in positions.items():
             if ref in before:

@@ -8,7 +8,7 @@ it becomes a located problem instead.
 from datetime import date
 
 from .spec import CHOICE_TYPES
-from .validate import POSTCODE
+from .validate import normalise_postcode
 
 MULTI = ("choices", "ranking")
 NUMERIC = ("number", "scale")
@@ -84,24 +84,15 @@ def _check(op, q, other, on_left):
         for v in values:
             if not isinstance(v, str):
                 problems.append(f"'{q.id}' has text for its answer; put {v} in quotes: '{v}'.")
-            elif q.type == "postcode" and _postcode(v) != v:
+            elif q.type == "postcode" and normalise_postcode(v) != v:
                 # Postcode answers are stored in capitals with one space.
-                fixed = _postcode(v)
+                fixed = normalise_postcode(v)
                 problems.append(f"'{q.id}' is a postcode, stored as " + (f"'{fixed}'; write that instead of {_show(v)}." if fixed else f"a UK postcode such as 'CF10 1AA'; {_show(v)} is not one."))
             elif q.type == "date" and not _iso_date(v):
                 # Date answers are stored as YYYY-MM-DD and compared as text, so
                 # '1/6/2024' would compare wrongly with every answer.
                 problems.append(f"'{q.id}' is a date; write dates in show_if as 'YYYY-MM-DD', such as '2024-06-01', not {_show(v)}.")
     return problems
-
-
-def _postcode(text):
-    """text as the validator stores a postcode, or None when it is not one."""
-    compact = text.upper().replace(" ", "")
-    if compact == "GIR0AA":
-        return "GIR 0AA"
-    match = POSTCODE.match(compact)
-    return f"{match.group(1)} {match.group(2)}" if match else None
 
 
 def _iso_date(text):

@@ -351,17 +351,23 @@ def _clean_phone(q, raw, lang):
     return text
 
 
+def normalise_postcode(text):
+    """A UK postcode as stored: capitals with one space ('CF10 1AA'); None when it is not one."""
+    compact = text.upper().replace(" ", "")
+    if compact == "GIR0AA":
+        return "GIR 0AA"
+    match = POSTCODE.match(compact)
+    return f"{match.group(1)} {match.group(2)}" if match else None
+
+
 def _clean_postcode(q, raw, lang):
     text = _text(raw, q)
     if text is None:
         return None
-    compact = text.upper().replace(" ", "")
-    match = POSTCODE.match(compact)
-    if compact == "GIR0AA":
-        return "GIR 0AA"
-    if not match:
+    code = normalise_postcode(text)
+    if code is None:
         raise _Invalid(Message(UK_POSTCODE))
-    return f"{match.group(1)} {match.group(2)}"
+    return code
 
 
 def _clean_consent(q, raw, lang):

@@ -208,3 +208,31 @@ def test_kiosk_returns_to_the_start_and_forgets_the_last_person(workspace, brows
     finally:
         context.close()
         server.stop()
+
+
+def test_skip_logic_in_the_browser_reads_answers_as_the_server_does(workspace, app, phone):
+    from collector.app import reload_forms
+    from conftest import LiveServer
+
+    (workspace.forms_dir / "norm.yaml").write_text(
+        "id: norm\nversion: 1\ntitle: Norm\nsections:\n  - id: a\n    title: A\n    questions:\n"
+        "      - {id: pc, type: postcode, label: Postcode}\n"
+        "      - {id: near, type: text, label: Near the centre, show_if: \"pc == 'CF10 1AA'\"}\n"
+        "      - {id: n, type: number, label: How many}\n"
+        "      - {id: many, type: text, label: Why so many, show_if: \"n > 999\"}\n"
+        "      - {id: name, type: text, label: Name}\n"
+        "      - {id: hello, type: text, label: Hello, show_if: \"name == 'Ann Lee'\"}\n"
+    )
+    reload_forms(app)
+    server = LiveServer(app)
+    try:
+        phone.goto(server.url + "/f/norm")
+        phone.get_by_role("button", name="Start").click()
+        phone.get_by_label("Postcode").fill(" cf101aa ")
+        expect(phone.get_by_label("Near the centre")).to_be_visible()
+        phone.get_by_label("How many").fill("1,000")
+        expect(phone.get_by_label("Why so many")).to_be_visible()
+        phone.get_by_label("Name").fill("Ann   Lee")
+        expect(phone.get_by_label("Hello")).to_be_visible()
+    finally:
+        server.stop()

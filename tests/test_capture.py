@@ -171,3 +171,56 @@ def test_pages_use_only_local_assets(client, respondent):
     for html in (client.get("/").text, respondent.last.text):
         assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html.replace("https://www.w3.org", "")
         assert "<script>" not in html and "style=" not in html
+
+
+def test_a_section_shown_by_the_last_page_is_asked_before_sending(client, workspace, app):
+    from collector.app import reload_forms
+    from conftest import Respondent
+
+    (workspace.forms_dir / "tail.yaml").write_text(
+        "id: tail\nversion: 1\ntitle: Tail\nsections:\n"
+        "  - id: a\n    title: First\n    questions:\n      - {id: visited, type: yes_no, label: Visited, required: true}\n"
+        "  - id: b\n    title: Why not\n    show_if: \"visited == 'no'\"\n    questions:\n      - {id: why, type: text, label: Why not, required: true}\n"
+    )
+    reload_forms(app)
+    person = Respondent(client)
+    first = person.start("tail")
+    assert "Send my answers" not in first.text, "an answer here can still reveal the next section"
+    page = person.send("submit", visited="no")
+    assert "Why not" in page.text and workspace.store.count_responses() == 0
+    person.send("submit", why="Too far")
+    assert workspace.store.get_response(person.response_id)["answers"] == {"visited": "no", "why": "Too far"}
+
+
+def test_a_draft_cannot_be_opened_from_another_browser(respondent, app, workspace):
+    respondent.start("visit")
+    respondent.send(visited="yes", how_often="daily")
+    stranger = app.test_client()
+    assert stranger.get(respondent.page_url).status_code == 404
+    assert stranger.post(respondent.page_url, data={"_action": "next"}).status_code in (400, 404)
+    assert workspace.store.get_draft(respondent.response_id)["answers"]["how_often"] == "daily"
+
+
+def test_kiosk_start_page_drops_the_last_persons_unsent_answers(workspace):
+    from collector.app import create_app
+    from conftest import Respondent
+
+    kiosk = create_app(workspace, {"TESTING": True, "KIOSK": True}).test_client()
+    person = Respondent(kiosk)
+    person.start("visit")
+    person.send(visited="yes", how_often="daily")
+    kiosk.get("/")
+    assert workspace.store.get_draft(person.response_id) is None
+    assert kiosk.get(person.page_url).status_code == 404
+
+
+def test_drafts_untouched_for_days_are_dropped_at_start_up(workspace):
+    from collector.app import create_app
+
+    store = workspace.store
+    old = store.start_response("visit", "3", "en", "web", "dev")
+    fresh = store.start_response("visit", "3", "en", "web", "dev")
+    store.db.execute("update drafts set updated_at = '2020-01-01T00:00:00Z' where id = ?", [old])
+    store.db.conn.commit()
+    create_app(workspace, {"TESTING": True})
+    assert store.get_draft(old) is None and store.get_draft(fresh) is not None

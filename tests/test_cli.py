@@ -74,6 +74,8 @@ def test_settings_are_checked(run, tmp_path):
     assert result.exit_code == 1 and "there is no setting" in result.output
     result = run("-w", tmp_path / "ws", "settings", "set", "threads", "many")
     assert result.exit_code == 1 and "'threads' takes a whole number, not 'many'." in result.output
+    result = run("-w", tmp_path / "ws", "settings", "set", "session_hours", "999999999999")
+    assert result.exit_code == 1 and "'session_hours' should be from 1 to 24." in result.output
     shown = run("-w", tmp_path / "ws", "settings", "show").output
     assert "kiosk_idle_minutes = 5" in shown and "max_body_kb = 512" in shown
 
@@ -178,3 +180,28 @@ def test_every_command_has_help_with_an_example_or_description():
         result = runner.invoke(main, path + ["-h"])
         assert result.exit_code == 0, path
         assert command.help, f"collector {' '.join(path)} has no help"
+
+
+def test_a_listing_can_be_imported_into_another_workspace(run, ws, tmp_path):
+    data = tmp_path / "keyed.csv"
+    data.write_text("rating,liked,submitted_at\n5,food,2026-07-04T10:00:00Z\n")
+    run("-w", ws, "responses", "import", "feedback", data)
+    listing = tmp_path / "listing.jsonl"
+    listing.write_text(run("-w", ws, "responses", "list", "feedback", "--json").output)
+    run("init", tmp_path / "office")
+    (tmp_path / "office" / "forms" / "feedback.yaml").write_text(FEEDBACK)
+    result = run("-w", tmp_path / "office", "responses", "import", "feedback", listing)
+    assert result.exit_code == 0, result.output
+    row = json.loads(run("-w", tmp_path / "office", "responses", "list", "feedback", "--json").output)
+    original = json.loads(listing.read_text())
+    assert row["id"] == original["id"] and row["answers"] == original["answers"]
+    assert row["submitted_at"] == "2026-07-04T10:00:00Z"
+
+
+def test_import_refuses_bad_times_and_reads_short_rows(run, ws, tmp_path):
+    data = tmp_path / "keyed.csv"
+    data.write_text("rating,comment,submitted_at\n5,,not a date\n4\n")
+    result = run("-w", ws, "responses", "import", "feedback", data)
+    assert result.exit_code == 1
+    assert "row 2: submitted_at 'not a date' is not a date and time" in result.output
+    assert "row 3" not in result.output and "Traceback" not in result.output

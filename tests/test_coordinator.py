@@ -120,3 +120,67 @@ def test_sign_in_redirect_stays_on_this_site(client, coordinator):
     login = client.get("/coordinator/login?next=//evil.example/")
     done = client.post("/coordinator/login?next=//evil.example/", data={"csrf_token": csrf_of(login.text), "password": "correct horse"})
     assert done.headers["Location"].endswith("/coordinator/")
+
+
+def test_a_response_to_an_older_version_shows_with_its_own_questions(client, coordinator, respondent, workspace, app):
+    from collector.app import reload_forms
+
+    response_id = send_one(respondent)
+    path = workspace.forms_dir / "visit.yaml"
+    # Version 4 turns how_often into a scale: old answers no longer fit its shape.
+    new = path.read_text().replace("version: 3", "version: 4").replace(
+        "type: choice\n        label: How often?\n        choices: [daily, weekly, monthly]",
+        "type: scale\n        label: How often, 1 to 5?\n        min: 1\n        max: 5")
+    assert new != path.read_text()
+    path.write_text(new)
+    reload_forms(app)
+    coordinator.sign_in()
+    detail = client.get(f"/coordinator/responses/{response_id}")
+    assert detail.status_code == 200 and "How often?" in detail.text and "weekly" in detail.text
+    summary = client.get("/coordinator/forms/visit/summary")
+    assert summary.status_code == 200
+    assert "Responses to version 4: 0." in summary.text and "Responses to other versions, not included here: 1." in summary.text
+
+
+def test_repeated_wrong_passwords_are_slowed_down(client, coordinator):
+    from collector.coordinator import throttle
+
+    coordinator.sign_in()
+    client.post("/coordinator/logout", data={"csrf_token": csrf_of(client.get("/coordinator/").text)})
+    login = client.get("/coordinator/login")
+    token = csrf_of(login.text)
+    try:
+        codes = [client.post("/coordinator/login", data={"csrf_token": token, "password": f"guess {i}"}).status_code for i in range(6)]
+        assert codes == [400] * 5 + [429]
+        # Even the right password waits now.
+        right = client.post("/coordinator/login", data={"csrf_token": token, "password": "correct horse"})
+        assert right.status_code == 429 and "Too many wrong passwords" in right.text
+    finally:
+        throttle.failures.clear()
+
+
+def test_a_password_set_from_the_terminal_works_without_a_restart(client, workspace):
+    from werkzeug.security import generate_password_hash
+
+    from collector.workspace import Workspace
+
+    assert client.get("/coordinator/").headers["Location"].endswith("/coordinator/setup")
+    other = Workspace(workspace.path)  # as `collector password` does, in another process
+    other.config["coordinator_password"] = generate_password_hash("set from terminal")
+    other.save()
+    login = client.get("/coordinator/login")
+    done = client.post("/coordinator/login", data={"csrf_token": csrf_of(login.text), "password": "set from terminal"})
+    assert done.status_code == 302
+
+
+def test_config_and_database_are_private_to_the_laptops_user(workspace):
+    import stat
+
+    for path in (workspace.config_path, workspace.db_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_a_huge_page_number_shows_the_last_page(client, coordinator, respondent):
+    send_one(respondent)
+    coordinator.sign_in()
+    assert client.get("/coordinator/forms/visit/responses?page=99999999999999999999").status_code == 200

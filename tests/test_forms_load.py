@@ -911,3 +911,10 @@ def test_words_of_the_show_if_language_cannot_be_question_ids():
     with pytest.raises(FormError) as caught:
         load_form_text(_form_with("- {id: not, type: text, label: X}\n"), "t.yaml")
     assert "'not' is a word of the show_if language" in str(caught.value)
+
+
+def test_a_show_if_that_depends_on_no_answer_is_an_error():
+    text = "id: t\nversion: 1\ntitle: T\nsections:\n  - id: s\n    title: S\n    show_if: \"1 == 2\"\n    questions:\n      - {id: a, type: text, label: A}\n"
+    with pytest.raises(FormError) as caught:
+        load_form_text(text, "t.yaml")
+    assert "show_if must depend on an earlier answer" in str(caught.value)

@@ -10,7 +10,9 @@
     return Array.prototype.filter.call(wrap.querySelectorAll("input[type=radio], input[type=checkbox]"), function (i) { return i.checked; });
   }
 
-  /* The answer a question holds right now, normalised as forms/validate.py would. */
+  /* The answer a question holds right now, normalised as forms/validate.py would
+     (trimmed, spaces squeezed, numbers without thousands commas, postcodes in
+     capitals with one space), so the page shows what the server will ask for. */
   function answerOf(wrap) {
     var type = wrap.dataset.type;
     var qid = wrap.dataset.qid;
@@ -50,9 +52,15 @@
     if (!field) return undefined;
     var text = field.value.trim();
     if (type === "number") {
-      var compact = text.replace(/\s/g, "");
+      var compact = text.replace(/\s/g, "").replace(/(\d),(?=\d{3}\b)/g, "$1");
       return NUMBER.test(compact) ? Number(compact) : undefined;
     }
+    if (type === "postcode") {
+      var code = text.toUpperCase().replace(/\s/g, "");
+      var parts = /^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$/.exec(code);
+      return parts ? parts[1] + " " + parts[2] : (code === "GIR0AA" ? "GIR 0AA" : undefined);
+    }
+    if (type !== "textarea") text = text.split(/\s+/).join(" ");
     return text || undefined;
   }
 
