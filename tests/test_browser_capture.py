@@ -66,6 +66,7 @@ def test_skip_logic_runs_live_in_the_browser(live, phone):
     expect(follow_up).to_be_hidden()
     phone.get_by_label("Yes").check()
     expect(follow_up).to_be_visible()
+    expect(phone.locator("[data-announce]")).to_have_text("New question: How often? (required)")
     phone.get_by_label("No").check()
     expect(follow_up).to_be_hidden()
 

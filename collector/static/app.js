@@ -64,9 +64,11 @@
     return text || undefined;
   }
 
-  /* Show each question whose show_if holds for the answers before it. */
-  function applySkipLogic(form) {
+  /* Show each question whose show_if holds for the answers before it; tell
+     screen-reader users when an answer brings a new question into view. */
+  function applySkipLogic(form, announce) {
     var answers = {};
+    var appeared = [];
     try { answers = JSON.parse(form.dataset.earlier || "{}"); } catch (e) { answers = {}; }
     form.querySelectorAll(".question").forEach(function (wrap) {
       var rule = wrap.dataset.showIf;
@@ -74,18 +76,24 @@
       if (rule && window.ShowIf) {
         shown = window.ShowIf.evaluate(JSON.parse(rule), answers) === true;
       }
+      if (shown && wrap.hidden) appeared.push(wrap);
       wrap.hidden = !shown;
       if (shown) {
         var value = answerOf(wrap);
         if (value !== undefined) answers[wrap.dataset.qid] = value;
       }
     });
+    var live = form.querySelector("[data-announce]");
+    if (announce && live && appeared.length) {
+      var label = appeared[0].querySelector("legend, .question-label, .consent label, .note");
+      live.textContent = (live.dataset.template || "{label}").replace("{label}", label ? label.textContent.trim() : "");
+    }
   }
 
   function setUpSurvey(form) {
-    applySkipLogic(form);
-    form.addEventListener("input", function () { applySkipLogic(form); });
-    form.addEventListener("change", function () { applySkipLogic(form); });
+    applySkipLogic(form, false);
+    form.addEventListener("input", function () { applySkipLogic(form, true); });
+    form.addEventListener("change", function () { applySkipLogic(form, true); });
     form.addEventListener("submit", function (event) {
       if (form.dataset.sending === "1") { event.preventDefault(); return; }
       form.dataset.sending = "1";
