@@ -278,7 +278,7 @@ def responses_group():
 def _form(workspace, form_id):
     found, _problems = workspace.load_forms()
     if form_id not in found:
-        hint = forms.parse.suggest(form_id, found)
+        hint = forms.errors.suggest(form_id, found)
         known = ", ".join(found) or "none"
         raise click.ClickException(f"there is no form '{form_id}' in {workspace.forms_dir} (forms: {known})." + (f" Did you mean '{hint}'?" if hint else ""))
     return found[form_id]

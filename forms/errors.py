@@ -1,6 +1,10 @@
-"""Problems found in a form, gathered so a volunteer can fix them all in one pass."""
+"""Problems found in a form, gathered so a volunteer can fix them all in one pass,
+and the small helpers that word them."""
 
+import difflib
 from dataclasses import dataclass
+
+from .spec import LANGUAGE_NAMES
 
 
 @dataclass(frozen=True)
@@ -42,3 +46,32 @@ class FormError(Exception):
             sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or 0))
         )
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def suggest(word, options):
+    """The closest option to a misspelt word, or None."""
+    if not isinstance(word, str):
+        return None
+    found = difflib.get_close_matches(word.lower(), list(options), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def describe(value):
+    if isinstance(value, str) and len(value) > 60:
+        # Echo enough of a long value to find it, not a whole pasted paragraph.
+        return f"'{value[:57]}...'"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a set of keys"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "an empty value"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return f"'{value}'"
+
+
+def language_names(langs):
+    return " and ".join(LANGUAGE_NAMES.get(lang, (lang,))[0] for lang in langs)

@@ -5,7 +5,6 @@ meant. Nothing is raised until the whole file has been read, so the person
 editing the form can fix everything in one pass.
 """
 
-import difflib
 import json
 import math
 import re
@@ -14,9 +13,10 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
 from . import spec
-from .errors import FormError, Problem
+from .errors import FormError, Problem, describe, language_names, suggest
 from .expr import RESERVED, ExprError, parse_condition
-from .model import OTHER, Choice, Condition, Form, Question, Scale, Section, Statement, Text
+from .model import Condition, Form, Question, Section, Text
+from .readtypes import TypeKeys
 from .source import read_yaml
 from .typecheck import check_condition
 
@@ -24,14 +24,6 @@ ID = re.compile(r"^[a-z][a-z0-9_]*$")
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 MAX_ID = 64
-
-
-def suggest(word, options):
-    """The closest option to a misspelt word, or None."""
-    if not isinstance(word, str):
-        return None
-    found = difflib.get_close_matches(word.lower(), list(options), n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 def load_form_text(text, name="<form>"):
@@ -68,7 +60,7 @@ def load_form(path):
     return load_form_text(text, name)
 
 
-class _Reader:
+class _Reader(TypeKeys):
     def __init__(self, doc):
         self.doc = doc
         self.problems = []
@@ -103,17 +95,17 @@ class _Reader:
     def mapping(self, value, path, what, question=None):
         if isinstance(value, dict):
             return value
-        self.problem(path, f"{what} should be a set of 'key: value' lines, not {_describe(value)}.", question)
+        self.problem(path, f"{what} should be a set of 'key: value' lines, not {describe(value)}.", question)
         return None
 
     def ident(self, value, path, what, question=None):
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.problem(path, f"{what} should be a snake_case name such as 'visit_often', not {_describe(value)}.", question)
+            self.problem(path, f"{what} should be a snake_case name such as 'visit_often', not {describe(value)}.", question)
             return None
         if isinstance(value, str) and ID.fullmatch(value) and len(value) > MAX_ID:
-            self.problem(path, f"{what} {_describe(value)} is longer than {MAX_ID} characters; use a shorter one.", question)
+            self.problem(path, f"{what} {describe(value)} is longer than {MAX_ID} characters; use a shorter one.", question)
             return None
         if not isinstance(value, str) or not ID.fullmatch(value):
             shown = self.doc.raw(path) or str(value)
@@ -122,7 +114,7 @@ class _Reader:
             fixed = re.sub(r"[^a-z0-9_]+", "_", plain.lower()).strip("_")[:MAX_ID].rstrip("_")
             self.problem(
                 path,
-                f"{what} {_describe(shown)} should be snake_case: lower-case letters, digits and _, starting with a letter"
+                f"{what} {describe(shown)} should be snake_case: lower-case letters, digits and _, starting with a letter"
                 + (f", such as '{fixed}'." if fixed and ID.fullmatch(fixed) else "."),
                 question,
             )
@@ -134,14 +126,14 @@ class _Reader:
             return default
         if isinstance(value, bool):
             return value
-        self.problem(path, f"'{key}' should be true or false, not {_describe(value)}.", question)
+        self.problem(path, f"'{key}' should be true or false, not {describe(value)}.", question)
         return default
 
     def integer(self, value, path, key, question=None, low=None):
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(path, f"'{key}' should be a whole number, not {_describe(value)}.", question)
+            self.problem(path, f"'{key}' should be a whole number, not {describe(value)}.", question)
             return None
         if low is not None and value < low:
             self.problem(path, f"'{key}' should be {low} or more.", question)
@@ -152,7 +144,7 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.problem(path, f"'{key}' should be a number, not {_describe(value)}.", question)
+            self.problem(path, f"'{key}' should be a number, not {describe(value)}.", question)
             return None
         if isinstance(value, float) and not math.isfinite(value):
             # YAML reads .inf and .nan as numbers; no answer can be checked against them.
@@ -180,26 +172,26 @@ class _Reader:
                 return None
             if len(self.languages) > 1:
                 langs = ", ".join(f"{lang}: ..." for lang in self.languages)
-                self.problem(path, f"{what} is given in one language only; this form is in {_names(self.languages)}, so write it as {{{langs}}}.", question)
+                self.problem(path, f"{what} is given in one language only; this form is in {language_names(self.languages)}, so write it as {{{langs}}}.", question)
             return Text({lang: value.strip() for lang in self.languages})
         if not isinstance(value, dict):
-            self.problem(path, f"{what} should be text, or text by language such as {{en: ...}}, not {_describe(value)}.", question)
+            self.problem(path, f"{what} should be text, or text by language such as {{en: ...}}, not {describe(value)}.", question)
             return None
         out, reported = {}, set()
         for lang, item in value.items():
             if lang not in self.languages:
                 self.problem(path + (lang,), f"{what} is given in '{lang}', which is not one of the form's languages ({', '.join(self.languages)}).", question, suggest(lang, self.languages), key=True)
             elif isinstance(item, str) and len(item) > spec.MAX_TEXT_LENGTH:
-                self.problem(path + (lang,), f"{what} in {_names([lang])} is longer than {spec.MAX_TEXT_LENGTH} characters; shorten it.", question)
+                self.problem(path + (lang,), f"{what} in {language_names([lang])} is longer than {spec.MAX_TEXT_LENGTH} characters; shorten it.", question)
                 reported.add(lang)
             elif isinstance(item, str) and item.strip():
                 out[lang] = item.strip()
             elif item is not None and not isinstance(item, str):
-                self.problem(path + (lang,), f"{what} in {_names([lang])} should be text, not {_describe(item)}.", question)
+                self.problem(path + (lang,), f"{what} in {language_names([lang])} should be text, not {describe(item)}.", question)
                 reported.add(lang)
         for lang in self.languages:
             if lang not in out and lang not in reported:
-                self.problem(path, f"{what} has no {_names([lang])} ({lang}) text.", question)
+                self.problem(path, f"{what} has no {language_names([lang])} ({lang}) text.", question)
         return Text(out) if out else None
 
     # -- the form ----------------------------------------------------------
@@ -246,9 +238,9 @@ class _Reader:
         langs = []
         for i, lang in enumerate(value):
             if not isinstance(lang, str):
-                self.problem(path + (i,), f"a language code should be two or three lower-case letters, such as en or cy, not {_describe(lang)}.")
+                self.problem(path + (i,), f"a language code should be two or three lower-case letters, such as en or cy, not {describe(lang)}.")
             elif not LANGUAGE.fullmatch(lang):
-                self.problem(path + (i,), f"{_describe(lang)} is not a language code; use two or three lower-case letters, such as en or cy.")
+                self.problem(path + (i,), f"{describe(lang)} is not a language code; use two or three lower-case letters, such as en or cy.")
             elif lang in langs:
                 self.problem(path + (i,), f"the language '{lang}' is listed twice.")
             else:
@@ -343,7 +335,7 @@ class _Reader:
             allowed = spec.QUESTION_KEYS
         elif not isinstance(qtype, str):
             # A list or mapping here cannot be looked up among the types at all.
-            self.problem(path + ("type",), f"'type' should be one word such as 'text' or 'choice', not {_describe(qtype)}.", qid)
+            self.problem(path + ("type",), f"'type' should be one word such as 'text' or 'choice', not {describe(qtype)}.", qid)
             allowed = spec.QUESTION_KEYS
             qtype = None
         elif qtype not in spec.QUESTION_TYPES:
@@ -380,199 +372,13 @@ class _Reader:
                 self.untyped.add(qid)
         return question if qid and qtype and label else None
 
-    # -- keys by type ------------------------------------------------------
-
-    def keys_text(self, data, path, qid, fields, lists):
-        fields["max_length"] = self.integer(data.get("max_length"), path + ("max_length",), "max_length", qid, low=1)
-        if "pattern" not in spec.TYPE_KEYS[fields["type"]]:
-            # textarea and email share this reader but take no pattern; that
-            # key is already reported as not applying to them.
-            return
-        pattern = data.get("pattern")
-        if pattern is not None:
-            if not isinstance(pattern, str):
-                self.problem(path + ("pattern",), f"'pattern' should be a regular expression in quotes, not {_describe(pattern)}.", qid)
-            else:
-                try:
-                    re.compile(pattern)
-                    fields["pattern"] = pattern
-                except re.error as exc:
-                    self.problem(path + ("pattern",), f"'pattern' is not a valid regular expression: {exc}.", qid)
-        fields["pattern_message"] = self.text(data.get("pattern_message"), path + ("pattern_message",), "the pattern_message", qid)
-        if pattern is not None and fields["pattern_message"] is None and "pattern_message" not in data:
-            self.problem(path + ("pattern",), "a 'pattern' needs a 'pattern_message' telling people what to write.", qid)
-
-    keys_textarea = keys_email = keys_text
-
-    def keys_number(self, data, path, qid, fields, lists):
-        fields["decimals"] = self.integer(data.get("decimals"), path + ("decimals",), "decimals", qid, low=0) or 0
-        if fields["decimals"] > 6:
-            self.problem(path + ("decimals",), "'decimals' should be 6 or fewer.", qid)
-        low = fields["min"] = self.number(data.get("min"), path + ("min",), "min", qid)
-        high = fields["max"] = self.number(data.get("max"), path + ("max",), "max", qid)
-        if low is not None and high is not None and low > high:
-            self.problem(path + ("max",), f"'max' ({high}) is smaller than 'min' ({low}).", qid)
-
-    def keys_scale(self, data, path, qid, fields, lists):
-        for key in ("min", "max"):
-            if data.get(key) is None:
-                given = key in data
-                self.problem(path + ((key,) if given else ()), f"the scale has no '{key}'; a scale needs both ends, such as min: 1 and max: 5.", qid, key=given)
-        fields["scale"] = self.scale(data, path, qid, "the scale")
-
-    def scale(self, data, path, qid, what):
-        # Missing ends are reported by the caller: a grid's scale has them
-        # checked with its other keys, so checking here too would say it twice.
-        low = self.integer(data.get("min"), path + ("min",), "min", qid)
-        high = self.integer(data.get("max"), path + ("max",), "max", qid)
-        if low is None or high is None:
-            return None
-        if high <= low:
-            self.problem(path + ("max",), f"'max' ({high}) should be larger than 'min' ({low}).", qid)
-            return None
-        if high - low + 1 > spec.MAX_SCALE_POINTS:
-            self.problem(path + ("max",), f"{what} has {high - low + 1} points; use {spec.MAX_SCALE_POINTS} or fewer (such as 0 to 10).", qid)
-            return None
-        labels, given = {}, set()
-        raw = data.get("labels")
-        if raw is not None and self.mapping(raw, path + ("labels",), "'labels'", qid) is not None:
-            for point, text in raw.items():
-                try:
-                    number = int(point)
-                except (TypeError, ValueError):
-                    self.problem(path + ("labels", point), f"scale label '{point}' should be a point of the scale, from {low} to {high}.", qid, key=True)
-                    continue
-                if not low <= number <= high:
-                    self.problem(path + ("labels", point), f"scale label {number} is outside the scale, which runs from {low} to {high}.", qid, key=True)
-                    continue
-                if number in given:
-                    self.problem(path + ("labels", point), f"scale point {number} is labelled twice.", qid, key=True)
-                    continue
-                given.add(number)
-                label = self.text(text, path + ("labels", point), f"the label of point {number}", qid, required=True)
-                if label is not None:
-                    labels[number] = label
-            # Screens and paper show either the two ends labelled or every point.
-            ends, every = {low, high}, set(range(low, high + 1))
-            if given and given != ends and given != every:
-                missing = sorted(every - given)
-                shown = ", ".join(str(n) for n in missing[:5]) + (", ..." if len(missing) > 5 else "")
-                self.problem(path + ("labels",), f"label the two ends ({low} and {high}) or every point from {low} to {high}; points without a label: {shown}.", qid)
-        return Scale(low, high, MappingProxyType(dict(sorted(labels.items()))))
-
-    def keys_choice(self, data, path, qid, fields, lists):
-        fields["other"] = self.boolean(data.get("other"), path + ("other",), "other", qid)
-        choices = self.choices_of(data, path, qid, lists)
-        if fields["other"] and any(c.value == OTHER for c in choices):
-            self.problem(path + ("choices",), f"the value '{OTHER}' is kept for 'Other (please specify)'; give that choice another value or remove 'other: true'.", qid)
-        fields["choices"] = choices
-
-    def keys_choices(self, data, path, qid, fields, lists):
-        self.keys_choice(data, path, qid, fields, lists)
-        count = len(fields["choices"]) + (1 if fields["other"] else 0)
-        low = fields["min_selected"] = self.integer(data.get("min_selected"), path + ("min_selected",), "min_selected", qid, low=0)
-        high = fields["max_selected"] = self.integer(data.get("max_selected"), path + ("max_selected",), "max_selected", qid, low=1)
-        if low is not None and count and low > count:
-            self.problem(path + ("min_selected",), f"'min_selected' ({low}) is more than the {count} options there are.", qid)
-        if low is not None and high is not None and low > high:
-            self.problem(path + ("max_selected",), f"'max_selected' ({high}) is smaller than 'min_selected' ({low}).", qid)
-
-    def keys_ranking(self, data, path, qid, fields, lists):
-        fields["choices"] = self.choices_of(data, path, qid, lists)
-        if len(fields["choices"]) == 1:
-            self.problem(path + ("choices",), "a ranking needs at least two choices to put in order.", qid)
-
-    def keys_grid(self, data, path, qid, fields, lists):
-        raw = data.get("statements")
-        statements, seen = [], set()
-        if not isinstance(raw, list) or not raw:
-            self.problem(path + (("statements",) if raw is not None else ()), "a grid needs 'statements': a list of items, each with an id and a label.", qid)
-        else:
-            for i, item in enumerate(raw):
-                spath = path + ("statements", i)
-                item = self.mapping(item, spath, "a statement", qid)
-                if item is None:
-                    continue
-                self.check_keys(item, spath, spec.STATEMENT_KEYS, "a statement", qid)
-                sid = self.ident(item.get("id"), spath + ("id",), "statement id", qid)
-                label = self.text(item.get("label"), spath + ("label",), f"the label of statement '{sid}'", qid)
-                if sid in seen:
-                    self.problem(spath + ("id",), f"the statement id '{sid}' is used twice in this grid.", qid)
-                elif sid and label:
-                    seen.add(sid)
-                    statements.append(Statement(sid, label))
-        fields["statements"] = tuple(statements)
-        has_scale, has_choices = "scale" in data, "choices" in data
-        if has_scale == has_choices:
-            self.problem(path, "a grid needs either a 'scale' (min, max, labels) or 'choices' shared by every statement, not " + ("both." if has_scale else "neither."), qid)
-        elif has_scale:
-            scale = self.mapping(data["scale"], path + ("scale",), "the grid's 'scale'", qid)
-            if scale is not None:
-                self.check_keys(scale, path + ("scale",), spec.GRID_SCALE_KEYS, "the grid's scale", qid)
-                fields["scale"] = self.scale(scale, path + ("scale",), qid, "the grid's scale")
-        else:
-            fields["choices"] = self.choices_of(data, path, qid, lists)
-
-    def choices_of(self, data, path, qid, lists):
-        value = data.get("choices")
-        cpath = path + ("choices",)
-        if value is None:
-            self.problem(path, "this question has no 'choices'; list them, or name one of the choice_lists.", qid)
-            return ()
-        if isinstance(value, str):
-            if value in lists:
-                return lists[value]
-            options = list(lists)
-            self.problem(cpath, f"there is no choice list called '{value}'" + (f" (there are: {', '.join(options)})." if options else "; add it under choice_lists, or list the choices here."), qid, suggest(value, options))
-            return ()
-        return self.choice_items(value, cpath, "the choices", qid)
-
-    def choice_items(self, value, path, what, qid):
-        if not isinstance(value, list):
-            self.problem(path, f"{what} should be a list, each line starting with '- '.", qid)
-            return ()
-        if not value:
-            self.problem(path, f"{what} list is empty; give at least one choice.", qid)
-            return ()
-        out, seen = [], {}
-        for i, item in enumerate(value):
-            ipath = path + (i,)
-            if isinstance(item, dict):
-                self.check_keys(item, ipath, spec.CHOICE_KEYS, "a choice", qid)
-                raw_value, label_path = item.get("value"), ipath + ("label",)
-                raw_label = item.get("label", raw_value)
-                if "label" not in item:
-                    label_path = ipath + ("value",)
-                vpath = ipath + ("value",)
-            else:
-                raw_value, raw_label, vpath, label_path = item, item, ipath, ipath
-            if isinstance(raw_value, bool) or not isinstance(raw_value, (str, int, float)):
-                if raw_value is not None:
-                    self.problem(vpath, f"a choice value should be text or a number, not {_describe(raw_value)}.", qid)
-                elif not isinstance(item, dict):
-                    # A bare '- ' line; a mapping without a value is reported by check_keys.
-                    self.problem(ipath, "this choice is empty; write it after the '- ', or remove the line.", qid)
-                continue
-            val = self.doc.raw(vpath) or str(raw_value)
-            if val != val.strip() or not val:
-                self.problem(vpath, "a choice value should not be empty or start or end with spaces.", qid)
-                continue
-            if val in seen:
-                self.problem(vpath, f"the choice value '{val}' is used twice in {what} (first on line {seen[val]}); each choice needs its own value.", qid)
-                continue
-            seen[val] = self.doc.where(vpath)[0]
-            label = self.text(raw_label, label_path, f"the label of choice '{val}'", qid, required=True)
-            if label is not None:
-                out.append(Choice(val, label))
-        return tuple(out)
-
     # -- show_if -----------------------------------------------------------
 
     def condition(self, value, path, qid, before):
         if value is None:
             return None
         if not isinstance(value, str):
-            self.problem(path, f"show_if should be a condition in quotes, such as \"visited == 'yes'\", not {_describe(value)}.", qid)
+            self.problem(path, f"show_if should be a condition in quotes, such as \"visited == 'yes'\", not {describe(value)}.", qid)
             return None
         # Offsets count from the condition's first character, one past an opening quote.
         lead = 1 if self.doc.quoted(path) else 0
@@ -591,7 +397,7 @@ class _Reader:
                 continue
             ok = False
             if ref == qid:
-                self.problem(path, f"show_if refers to this question itself; it can only depend on earlier answers.", qid, shift=lead + offset)
+                self.problem(path, "show_if refers to this question itself; it can only depend on earlier answers.", qid, shift=lead + offset)
             elif ref in self.order:
                 self.problem(path, f"show_if refers to '{ref}', which comes later in the form; a question can only depend on answers given before it.", qid, shift=lead + offset)
             else:
@@ -608,24 +414,3 @@ class _Reader:
         if not ok:
             return None
         return Condition(value.strip(), json.dumps(tree, separators=(",", ":")))
-
-
-def _describe(value):
-    if isinstance(value, str) and len(value) > 60:
-        # Echo enough of a long value to find it, not a whole pasted paragraph.
-        return f"'{value[:57]}...'"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, dict):
-        return "a set of keys"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "an empty value"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    return f"'{value}'"
-
-
-def _names(langs):
-    return " and ".join(spec.LANGUAGE_NAMES.get(lang, (lang,))[0] for lang in langs)
