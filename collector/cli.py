@@ -358,6 +358,43 @@ def responses_import(workspace, form_id, file, skip_invalid, source):
     click.echo(f"Imported {added} responses" + (f", {skipped} already here" if skipped else "") + (f", {len(problems)} invalid rows left out" if problems else "") + ".")
 
 
+@main.command("print")
+@_pass_workspace
+@click.argument("form_id")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write (default: FORM[-LANG][-large][-copies].pdf here).")
+@click.option("--lang", help="The form's language to print (default: its first).")
+@click.option("--bilingual", is_flag=True, help="Welsh and English together, for a form in both.")
+@click.option("--large-print", is_flag=True, help="Large print: no text under 16 pt.")
+@click.option("--copies", type=click.IntRange(1, 10_000), help="Numbered copies, each with its own serial and QR code, recorded in the workspace.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True, help="Paper size.")
+def print_form(workspace, form_id, out, lang, bilingual, large_print, copies, paper):
+    """Make a paper version of a form as a PDF, ready to print.
+
+    Example: collector print parks_open_spaces --copies 50 --large-print
+    """
+    from printouts.errors import PrintoutError
+    from printouts.paper import render_paper_form
+
+    form = _form(workspace, form_id)
+    if lang and lang not in form.languages:
+        raise click.BadParameter(f"the form is in {', '.join(form.languages)}, not '{lang}'.", param_hint="--lang")
+    if out is None:
+        parts = [form.id, "bilingual" if bilingual else lang, "large" if large_print else None, f"{copies}-copies" if copies else None]
+        out = Path("-".join(p for p in parts if p) + ".pdf")
+    if bilingual and not {"cy", "en"} <= set(form.languages):
+        raise click.BadParameter(f"the form is in {', '.join(form.languages)}; bilingual printing needs Welsh (cy) and English (en).", param_hint="--bilingual")
+    try:
+        serials = workspace.store.issue_serials(form.id, form.version, copies, workspace.serial_prefix) if copies else ()
+        pdf = render_paper_form(form, lang=lang, bilingual=bilingual, large_print=large_print, serials=serials, paper=paper)
+    except PrintoutError as exc:
+        raise click.ClickException(str(exc))
+    try:
+        out.write_bytes(pdf)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}")
+    click.echo(f"Wrote {out}" + (f": {copies} copies, serials {serials[0]} to {serials[-1]}." if copies else "."))
+
+
 @main.group("settings", cls=_Group)
 def settings_group():
     """Show and change the workspace's settings."""

@@ -80,6 +80,14 @@ def m001_initial(db):
     db["responses"].create_index(["form_id", "submitted_at"])
 
 
+@migrations()
+def m002_paper_serials(db):
+    db["serials"].create(
+        {"serial": str, "form_id": str, "form_version": str, "issued_at": str},
+        pk="serial",
+    )
+
+
 def _json(value):
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -182,6 +190,31 @@ class Store:
     def form_source(self, form_id, version):
         row = self.db.execute("select source from forms where form_id = ? and version = ?", [form_id, version]).fetchone()
         return row[0] if row else None
+
+    # -- paper serials --------------------------------------------------------
+
+    def issue_serials(self, form_id, version, count, prefix):
+        """Record count new serial numbers for printed copies and return them.
+
+        Serials run on from the last one this workspace issued under prefix,
+        so every copy ever printed here has its own.
+        """
+        stamp = now()
+        with self._write() as db:
+            row = db.execute(
+                "select max(cast(substr(serial, ?) as integer)) from serials where serial like ?",
+                [len(prefix) + 2, prefix + "-%"],
+            ).fetchone()
+            start = (row[0] or 0) + 1
+            serials = [f"{prefix}-{n:06d}" for n in range(start, start + count)]
+            db["serials"].insert_all(
+                {"serial": s, "form_id": form_id, "form_version": version, "issued_at": stamp} for s in serials
+            )
+        return serials
+
+    def serial_issued(self, serial):
+        rows = list(self.db["serials"].rows_where("serial = ?", [serial]))
+        return rows[0] if rows else None
 
     # -- drafts -------------------------------------------------------------
 

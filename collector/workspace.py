@@ -119,6 +119,13 @@ class Workspace:
     def device_name(self):
         return self.config["device_name"]
 
+    @property
+    def serial_prefix(self):
+        """Three characters from the device id, so copies printed on two laptops never share a serial."""
+        digits = int(self.device_id.replace("-", ""), 16)
+        alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+        return "".join(alphabet[(digits >> (5 * i)) & 31] for i in range(3))
+
     def setting(self, name):
         return self.config.get("settings", {}).get(name, SETTING_NAMES[name].default)
 
