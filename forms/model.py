@@ -110,6 +110,7 @@ class Question:
     required: bool = False
     show_if: Condition | None = None
     personal: bool = False
+    sensitive: bool = False
     print: bool = True
     max_length: int | None = None
     pattern: str | None = None

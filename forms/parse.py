@@ -356,6 +356,7 @@ class _Reader(TypeKeys):
             hint=self.text(data.get("hint"), path + ("hint",), "the hint", qid),
             required=self.boolean(data.get("required"), path + ("required",), "required", qid),
             personal=self.boolean(data.get("personal"), path + ("personal",), "personal", qid),
+            sensitive=self.boolean(data.get("sensitive"), path + ("sensitive",), "sensitive", qid),
             print=self.boolean(data.get("print"), path + ("print",), "print", qid, default=True),
             show_if=self.condition(data.get("show_if"), path + ("show_if",), qid, before=dict(self.seen)),
         )

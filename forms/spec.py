@@ -67,6 +67,7 @@ QUESTION_KEYS = _keys(
     Key("show_if", "condition", "Only ask this question when the condition on earlier answers holds."),
     Key("personal", "bool", "The answer identifies a person (name, email, phone); it is kept apart from the other answers."),
     Key("print", "bool", "Set to false to leave the question off paper forms."),
+    Key("sensitive", "bool", "Special category data (such as equality monitoring): reported only in aggregate, with small groups hidden."),
     Key("max_length", "positive_int", "Longest answer allowed, in characters."),
     Key("pattern", "regex", "A regular expression the whole answer must match."),
     Key("pattern_message", "text", "What to tell people when the answer does not match pattern."),
@@ -82,7 +83,7 @@ QUESTION_KEYS = _keys(
     Key("scale", "grid_scale", "The scale shared by every statement of a grid (min, max, labels)."),
 )
 
-_ANSWERED = ("hint", "required", "show_if", "personal", "print")
+_ANSWERED = ("hint", "required", "show_if", "personal", "sensitive", "print")
 _BASE = ("id", "type", "label")
 
 # Which question keys each type accepts, beyond those every question has.
