@@ -395,6 +395,39 @@ def print_form(workspace, form_id, out, lang, bilingual, large_print, copies, pa
     click.echo(f"Wrote {out}" + (f": {copies} copies, serials {serials[0]} to {serials[-1]}." if copies else "."))
 
 
+@main.command("report")
+@_pass_workspace
+@click.argument("form_id")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write (default: FORM-report.pdf here).")
+@click.option("--lang", help="The form's language for the report (default: its first).")
+@click.option("--threshold", type=click.IntRange(2, None), default=10, show_default=True, help="Counts of special category answers below this are shown as 'fewer than N'.")
+def report(workspace, form_id, out, lang, threshold):
+    """Make a summary report of a form's responses as a PDF: totals, charts and written answers.
+
+    Example: collector report parks_open_spaces --out parks-summary.pdf
+    """
+    from printouts.errors import PrintoutError
+    from printouts.report import render_report
+
+    form = _form(workspace, form_id)
+    if lang and lang not in form.languages:
+        raise click.BadParameter(f"the form is in {', '.join(form.languages)}, not '{lang}'.", param_hint="--lang")
+    out = out or Path(f"{form.id}-report.pdf")
+    responses = list(workspace.store.iter_responses(form.id))
+    events = {event["id"]: event["name"] for event in workspace.store.events()}
+    try:
+        pdf = render_report(form, responses, events=events, lang=lang, threshold=threshold)
+    except PrintoutError as exc:
+        raise click.ClickException(str(exc))
+    try:
+        out.write_bytes(pdf)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}")
+    counted = sum(1 for r in responses if str(r["form_version"]) == str(form.version))
+    left_out = len(responses) - counted
+    click.echo(f"Wrote {out}: {counted} responses to version {form.version}" + (f", {left_out} to other versions left out." if left_out else "."))
+
+
 @main.group("settings", cls=_Group)
 def settings_group():
     """Show and change the workspace's settings."""
