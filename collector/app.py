@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from . import coordinator, i18n, survey
+from . import coordinator, i18n, outbox, paper, survey
 from .workspace import Workspace
 
 csrf = CSRFProtect()
@@ -51,7 +51,9 @@ def create_app(workspace, test_config=None):
     csrf.init_app(app)
     i18n.init_app(app)
     survey.init_app(app)
+    outbox.init_app(app, csrf)
     coordinator.init_app(app)
+    paper.init_app(app)
 
     @app.after_request
     def headers(response):
@@ -85,6 +87,8 @@ def create_app(workspace, test_config=None):
         # A description given to abort() says exactly what was wrong; use it.
         custom = exc.description != type(exc).description
         message = exc.description if custom else messages.get(exc.code, exc.description)
+        if request.path.startswith("/api/"):
+            return outbox.error(exc.code, message)
         return error_page(exc.code, message), exc.code
 
     @app.errorhandler(Exception)

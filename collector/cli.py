@@ -168,23 +168,25 @@ def init(directory, name, demo):
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on; 0.0.0.0 lets tablets on the same network join.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--kiosk", is_flag=True, help="Self-service tablet mode: no way out of the forms, reset after each person.")
-def serve(workspace, host, port, kiosk):
+@click.option("--https", "use_https", is_flag=True, help="Serve over HTTPS with a self-signed certificate kept in the workspace (see README).")
+def serve(workspace, host, port, kiosk, use_https):
     """Start the collector under waitress and show its address as a QR code.
 
     Example: collector serve --port 8080
     """
-    import waitress
-
     from .app import create_app
     from .netinfo import public_url, qr_terminal
 
     url = public_url(host, port)
+    if use_https:
+        url = url.replace("http://", "https://", 1)
     app = create_app(workspace, {"KIOSK": kiosk, "PUBLIC_URL": url})
     for problem in app.extensions["form_problems"]:
         click.echo(f"warning: {problem}", err=True)
     found = app.extensions["forms"]
     click.echo(f"Collector is running{' in kiosk mode' if kiosk else ''} with {len(found)} form{'s' if len(found) != 1 else ''}.")
-    click.echo(f"On this laptop: http://127.0.0.1:{port}/")
+    scheme = "https" if use_https else "http"
+    click.echo(f"On this laptop: {scheme}://127.0.0.1:{port}/")
     click.echo(f"Tablets and phones on the same Wi-Fi: {url}")
     try:
         qr_terminal(url, sys.stdout)
@@ -192,10 +194,32 @@ def serve(workspace, host, port, kiosk):
         pass
     click.echo("Coordinator pages: /coordinator   Stop with Ctrl+C.")
     try:
-        waitress.serve(app, host=host, port=port, threads=workspace.setting("threads"), ident="collector",
-                       max_request_body_size=workspace.setting("max_body_kb") * 1024 * 2, _quiet=True)
+        if use_https:
+            _serve_https(app, workspace, host, port)
+        else:
+            import waitress
+
+            waitress.serve(app, host=host, port=port, threads=workspace.setting("threads"), ident="collector",
+                           max_request_body_size=workspace.setting("max_body_kb") * 1024 * 2, _quiet=True)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. Is another collector running? Try --port {port + 1}.")
+
+
+def _serve_https(app, workspace, host, port):
+    """HTTPS through cheroot, as waitress speaks plain HTTP only."""
+    from cheroot import wsgi
+    from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+    from .tls import ensure_certificate
+
+    cert, key = ensure_certificate(workspace.path / "tls", workspace.device_name)
+    click.echo(f"Certificate: {cert} (self-signed: each tablet asks once whether to trust it).")
+    server = wsgi.Server((host, port), app, numthreads=workspace.setting("threads"), server_name="collector")
+    server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
+    try:
+        server.start()
+    finally:
+        server.stop()
 
 
 @main.command("password")

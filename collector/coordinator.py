@@ -151,7 +151,7 @@ def login():
             throttle.succeeded(who)
             _sign_in(workspace)
             target = request.args.get("next", "")
-            if not target.startswith("/coordinator") or "//" in target:
+            if not target.startswith(("/coordinator", "/paper")) or "//" in target:
                 target = url_for("coordinator.dashboard")
             return redirect(target)
         throttle.failed(who)

@@ -8,7 +8,7 @@ most one response is ever stored for it.
 import json
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_from_directory, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -19,6 +19,7 @@ from forms.validate import DEFAULT_MAX_LENGTH
 from .context import form_or_404, get_forms, get_store, get_workspace
 from .fields import UnknownField, section_fields
 from .i18n import UI_LANGUAGES, translate_message
+from .outbox import draft_token
 
 bp = Blueprint("survey", __name__)
 # Enough for several people sharing one browser; the session cookie stays small.
@@ -74,6 +75,14 @@ def _pick_language(form, wanted):
     return ui if ui in form.languages else form.languages[0]
 
 
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from the top so that it may look after every page."""
+    response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @bp.get("/f/<form_id>")
 def intro(form_id):
     form = form_or_404(form_id)
@@ -119,6 +128,14 @@ def _first_page(form, clean):
     return _visible_sections(form, clean)[0]
 
 
+def _go(url):
+    """Where the person goes next: a redirect for the browser, or, for the page's
+    own background post (see app.js), the address alone, saving a request."""
+    if request.headers.get("X-Collector-Fetch"):
+        return "", 204, {"X-Next": url}
+    return redirect(url, 303)
+
+
 def _after_sent(response_id):
     return redirect(url_for("survey.thanks", response_id=response_id), 303)
 
@@ -159,6 +176,9 @@ def _render_page(form, draft, number, raw, clean, errors, status=200):
         clean=clean,
         errors=shown_errors,
         earlier_json=json.dumps(earlier, ensure_ascii=False),
+        # What the page's outbox needs to send the whole response by itself.
+        others_json=json.dumps({k: v for k, v in raw.items() if _section_index(form, k) != number - 1}, ensure_ascii=False),
+        token=draft_token(draft["id"]),
     ), status
 
 
@@ -181,7 +201,7 @@ def save(response_id, number):
     draft, form = _load(response_id)
     if draft is None:
         # Already stored: a double click or a re-sent Submit lands here.
-        return _after_sent(response_id)
+        return _go(url_for("survey.thanks", response_id=response_id))
     if not 1 <= number <= len(form.sections):
         abort(404)
     section = form.sections[number - 1]
@@ -199,13 +219,13 @@ def save(response_id, number):
         if lang not in form.languages:
             abort(400, _("This form is not available in that language."))
         store.save_draft(response_id, raw, language=lang)
-        return redirect(url_for("survey.page", response_id=response_id, number=number), 303)
+        return _go(url_for("survey.page", response_id=response_id, number=number))
 
     clean, errors = forms.clean_answers(form, raw, draft["language"])
     if action == "back":
         store.save_draft(response_id, raw)
         earlier = [n for n in _visible_sections(form, clean) if n < number]
-        return redirect(url_for("survey.page", response_id=response_id, number=earlier[-1] if earlier else number), 303)
+        return _go(url_for("survey.page", response_id=response_id, number=earlier[-1] if earlier else number))
     if action not in ("next", "submit"):
         abort(400, _("This page sent an action the collector does not know. Reload the page and try again."))
 
@@ -217,14 +237,14 @@ def save(response_id, number):
     later = [n for n in _visible_sections(form, clean) if n > number]
     if later:
         # Whatever the button said: an answer on this page may have just shown a later section.
-        return redirect(url_for("survey.page", response_id=response_id, number=later[0]), 303)
+        return _go(url_for("survey.page", response_id=response_id, number=later[0]))
     if errors:
         # Answers on another page no longer fit (the form or earlier answers changed).
         first = min(_section_index(form, k) for k in errors) + 1
         first = min(max(first, 1), len(form.sections))
         return _render_page(form, draft, first, raw, clean, {k: v for k, v in errors.items() if _section_index(form, k) == first - 1}, status=400)
     store.submit_response(response_id, clean)
-    return _after_sent(response_id)
+    return _go(url_for("survey.thanks", response_id=response_id))
 
 
 @bp.get("/r/<response_id>/thanks")

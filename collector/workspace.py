@@ -41,6 +41,7 @@ SETTINGS = (
     Setting("session_hours", 2, "How long a coordinator stays signed in without using the pages.", 1, 24),
     Setting("draft_days", 7, "Responses started but never sent are dropped after this many days.", 1, 365),
     Setting("threads", 16, "Worker threads serving requests.", 1, 256),
+    Setting("double_entry", 0, "1: each paper copy is keyed twice, by two volunteers, and counts once both agree or a coordinator decides.", 0, 1),
 )
 SETTING_NAMES = {s.name: s for s in SETTINGS}
 

@@ -76,13 +76,14 @@ def validate_answers(form, answers, lang=None):
     return clean_answers(form, answers, lang)[1]
 
 
-def clean_answers(form, answers, lang=None):
+def clean_answers(form, answers, lang=None, skip=frozenset()):
     """Normalise answers against form: (clean answers, {question_id: [messages]}).
 
     answers maps question ids to what was given: text, numbers, lists for
     questions with several answers, {statement: value} for grids, and the text
     of an 'Other' choice under '<id>.other'. Only answers to questions that are
-    shown come back.
+    shown come back. Questions whose ids are in skip count as hidden: not asked,
+    so never required (paper entry skips those left off paper by print: false).
     """
     lang = lang or form.languages[0]
     errors = {}
@@ -100,7 +101,7 @@ def clean_answers(form, answers, lang=None):
         if section.show_if and not section.show_if.holds(clean):
             continue
         for q in section.questions:
-            if not q.answerable or (q.show_if and not q.show_if.holds(clean)):
+            if not q.answerable or q.id in skip or (q.show_if and not q.show_if.holds(clean)):
                 continue
             try:
                 value = _clean(q, answers.get(q.id), lang)

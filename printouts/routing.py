@@ -55,6 +55,11 @@ def printed_questions(form):
     return [q for q in form.questions if q.print and q.answerable]
 
 
+def question_numbers(form):
+    """{question id: the number printed beside it}; paper entry labels its fields with the same."""
+    return {q.id: n for n, q in enumerate(printed_questions(form), 1)}
+
+
 def scale_as_list(scale):
     """A scale with a label on an inner point reads best as a list of labelled boxes, one a line."""
     inner = [p for p in scale.labels if p not in (scale.min, scale.max)]
@@ -97,7 +102,7 @@ def _joined(parts):
 def plan_routes(form):
     """Every routing instruction of the form's paper version."""
     printed = printed_questions(form)
-    numbers = {q.id: n for n, q in enumerate(printed, 1)}
+    numbers = question_numbers(form)
     by_id = {q.id: q for q in form.questions}
     index = {q.id: i for i, q in enumerate(printed)}
 

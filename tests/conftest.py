@@ -186,19 +186,24 @@ def coordinator(client, workspace):
 class LiveServer:
     """The app served by waitress on a free loopback port, in a background thread."""
 
-    def __init__(self, app):
+    def __init__(self, app, port=0):
         import threading
 
         from waitress.server import create_server
 
         self.app = app
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=8)
+        self.server = create_server(app, host="127.0.0.1", port=port, threads=8)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
 
     def stop(self):
         self.server.close()
+        self.thread.join(timeout=5)
+
+    def restart(self):
+        """Serve again on the same address, as after the laptop's collector is started again."""
+        self.__init__(self.app, port=int(self.url.rsplit(":", 1)[1]))
 
 
 @pytest.fixture

@@ -44,6 +44,14 @@ def answer_visible_questions(page):
             wrap.locator("input").fill("2026-07-04")
 
 
+def click_and_wait_for_next_page(page, button):
+    """Click, then wait until a new document has fully loaded: pages move on
+    after a background post, so the click itself returns before that."""
+    page.evaluate("window.__old_page = true")
+    button.click()
+    page.wait_for_function("() => !window.__old_page && document.readyState === 'complete'")
+
+
 def finish(page, max_pages=20):
     """Answer and press Next until the thank-you page; returns the reference."""
     for _ in range(max_pages):
@@ -51,8 +59,7 @@ def finish(page, max_pages=20):
             return page.locator("[data-reference]").inner_text()
         answer_visible_questions(page)
         errors_before = page.locator(".error-summary").count()
-        page.locator(".actions .button-primary").click()
-        page.wait_for_load_state()
+        click_and_wait_for_next_page(page, page.locator(".actions .button-primary"))
         if page.locator(".error-summary").count() and errors_before:
             raise AssertionError(page.locator(".error-summary").inner_text())
     raise AssertionError("never reached the thank-you page")
@@ -82,12 +89,15 @@ def test_back_and_forth_then_double_click_submit_gives_one_response(live, phone,
     phone.get_by_role("button", name="Next").click()
     phone.get_by_label("Anything else to tell us?").fill("More lights please")
     phone.get_by_role("button", name="Back").click()
+    expect(phone.get_by_role("heading", name="Why not?")).to_be_visible()
     expect(phone.get_by_label("not safe")).to_be_checked()
     phone.get_by_role("button", name="Back").click()
-    expect(phone.get_by_label("No")).to_be_checked()
+    expect(phone.get_by_role("heading", name="About your visits")).to_be_visible()
+    expect(phone.get_by_label("No", exact=True)).to_be_checked()
     phone.get_by_role("button", name="Next").click()
     expect(phone.get_by_role("heading", name="Why not?")).to_be_visible()
     phone.get_by_role("button", name="Next").click()
+    expect(phone.get_by_role("heading", name="Anything else")).to_be_visible()
     expect(phone.get_by_label("Anything else to tell us?")).to_have_value("More lights please")
     phone.get_by_role("button", name="Send my answers").dblclick()
     phone.wait_for_selector("[data-reference]")

@@ -53,3 +53,38 @@ def test_serve_on_a_port_in_use_says_so(tmp_path):
                                 capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
     assert "Is another collector running?" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_https_makes_a_private_certificate_and_serves_over_tls(tmp_path):
+    import ssl
+    import stat
+
+    collector = Path(sys.executable).with_name("collector")
+    subprocess.run([collector, "init", tmp_path / "ws", "--demo"], check=True, capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [collector, "-w", tmp_path / "ws", "serve", "--https", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        cert = tmp_path / "ws" / "tls" / "cert.pem"
+        for _ in range(100):
+            if cert.exists():
+                break
+            time.sleep(0.1)
+        context = ssl.create_default_context(cafile=str(cert))  # trust exactly this laptop's certificate
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"https://localhost:{port}/", timeout=2, context=context) as page:
+                    body = page.read().decode()
+                break
+            except (OSError, ssl.SSLError):
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the collector never answered over HTTPS")
+        assert "Parks and open spaces" in body
+        assert stat.S_IMODE((tmp_path / "ws" / "tls" / "key.pem").stat().st_mode) == 0o600
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=10)[0]
+    assert f"https://127.0.0.1:{port}/" in output
