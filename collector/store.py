@@ -213,8 +213,7 @@ class Store:
         return self.get_event(event_id) if event_id else None
 
     def get_event(self, event_id):
-        rows = list(self.db["events"].rows_where("id = ?", [event_id]))
-        return rows[0] if rows else None
+        return self._one("select * from events where id = ?", [event_id])
 
     def events(self):
         return list(self.db["events"].rows_where(order_by="created_at desc"))
@@ -375,18 +374,24 @@ class Store:
         response_id = str(uuid.uuid4())
         stamp = now()
         with self._write() as db:
-            db["drafts"].insert({
-                "id": response_id, "form_id": form_id, "form_version": version,
-                "language": language, "source": source, "device_id": device_id,
-                "event_id": event_id, "started_at": stamp, "updated_at": stamp, "answers": "{}",
-            })
+            db.execute(
+                "insert into drafts (id, form_id, form_version, language, source, device_id, event_id, started_at, updated_at, answers)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+                [response_id, form_id, version, language, source, device_id, event_id, stamp, stamp],
+            )
         return response_id
 
+    def _one(self, sql, args):
+        """The first row of a query as a dict, or None. Plain SQL on the hot paths:
+        sqlite-utils' table helpers first ask whether the table exists, every call."""
+        cursor = self.db.execute(sql, args)
+        row = cursor.fetchone()
+        return dict(zip([c[0] for c in cursor.description], row)) if row else None
+
     def get_draft(self, response_id):
-        rows = list(self.db["drafts"].rows_where("id = ?", [response_id]))
-        if not rows:
+        draft = self._one("select * from drafts where id = ?", [response_id])
+        if draft is None:
             return None
-        draft = rows[0]
         draft["answers"] = json.loads(draft["answers"])
         return draft
 
@@ -451,7 +456,10 @@ class Store:
             record["reference"] = new_reference()
             try:
                 with self._write() as db:
-                    db["responses"].insert(record)
+                    db.execute(
+                        f"insert into responses ({', '.join(record)}) values ({', '.join('?' * len(record))})",
+                        list(record.values()),
+                    )
                     db.execute("delete from drafts where id = ?", [response_id])
                 return record["reference"], True
             except sqlite3.IntegrityError:
@@ -469,8 +477,8 @@ class Store:
         return row
 
     def get_response(self, response_id):
-        rows = list(self.db["responses"].rows_where("id = ?", [response_id]))
-        return self._decode(rows[0]) if rows else None
+        row = self._one("select * from responses where id = ?", [response_id])
+        return self._decode(row) if row else None
 
     def find_reference(self, reference):
         ref = normalise_reference(reference)

@@ -233,12 +233,13 @@ def save(response_id, number):
     mine = {k: v for k, v in errors.items() if k in here}
     if mine:
         return _render_page(form, draft, number, raw, clean, mine, status=400)
-    store.save_draft(response_id, raw)
     later = [n for n in _visible_sections(form, clean) if n > number]
     if later:
+        store.save_draft(response_id, raw)
         # Whatever the button said: an answer on this page may have just shown a later section.
         return _go(url_for("survey.page", response_id=response_id, number=later[0]))
     if errors:
+        store.save_draft(response_id, raw)
         # Answers on another page no longer fit (the form or earlier answers changed).
         first = min(_section_index(form, k) for k in errors) + 1
         first = min(max(first, 1), len(form.sections))

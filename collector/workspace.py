@@ -40,7 +40,7 @@ SETTINGS = (
     Setting("kiosk_thanks_seconds", 15, "In kiosk mode, how long the thank-you page stays before the start page returns.", 3, 600),
     Setting("session_hours", 2, "How long a coordinator stays signed in without using the pages.", 1, 24),
     Setting("draft_days", 7, "Responses started but never sent are dropped after this many days.", 1, 365),
-    Setting("threads", 16, "Worker threads serving requests.", 1, 256),
+    Setting("threads", 4, "Worker threads serving requests; more than a few only add contention on a 2-core laptop.", 1, 256),
     Setting("double_entry", 0, "1: each paper copy is keyed twice, by two volunteers, and counts once both agree or a coordinator decides.", 0, 1),
 )
 SETTING_NAMES = {s.name: s for s in SETTINGS}
