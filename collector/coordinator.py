@@ -236,7 +236,7 @@ def response(response_id):
     # Shown with the questions it was answered on, even if the form has changed since.
     form = form_version(row["form_id"], row["form_version"])
     event = store.get_event(row["event_id"]) if row["event_id"] else None
-    return render_template("coordinator/response.html", row=row, form=form, event=event, confirm=ConfirmForm(), show=_show_answer)
+    return render_template("coordinator/response.html", row=row, form=form, event=event, confirm=ConfirmForm(), show=show_answer)
 
 
 @bp.post("/responses/<response_id>/delete")
@@ -302,7 +302,7 @@ def _summarise(q, answers, lang):
     return out
 
 
-def _show_answer(q, answers, lang):
+def show_answer(q, answers, lang):
     """An answer as a coordinator reads it."""
     value = answers.get(q.id)
     if value is None:

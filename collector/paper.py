@@ -17,7 +17,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from .context import form_or_404, form_version, get_forms, get_store, get_workspace
-from .coordinator import _show_answer, signed_in
+from .coordinator import show_answer, signed_in
 from .fields import UnknownField
 from .i18n import translate_message
 from .paper_entry import (
@@ -259,5 +259,5 @@ def _compare_page(form, lang, serial, first, second, rows, picks, typed, errors,
     return render_template(
         "paper/compare.html", form=form, lang=lang, serial=serial, first=first, second=second, rows=rows,
         picks=picks, raw=typed, clean={}, errors=_shown({k: v for k, v in errors.items() if k in typed_ids}),
-        problems=problems, show=_show_answer,
+        problems=problems, show=show_answer,
     ), status
