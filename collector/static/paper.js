@@ -13,7 +13,6 @@
 (function () {
   "use strict";
 
-  var NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)$/;
   var PICKABLE = { choice: true, yes_no: true, scale: true, choices: true, grid: true };
 
   function each(list, fn) { Array.prototype.forEach.call(list, fn); }
@@ -24,68 +23,15 @@
     });
   }
 
-  /* A question's answer as forms/validate.py normalises it, for show_if. */
-  function answerOf(wrap) {
-    var type = wrap.dataset.type;
-    var qid = wrap.dataset.qid;
-    var one = ticked(wrap, qid)[0];
-    if (type === "choice" || type === "yes_no") return one ? one.value : undefined;
-    if (type === "scale") return one ? parseInt(one.value, 10) : undefined;
-    if (type === "choices") return ticked(wrap, qid).map(function (i) { return i.value; });
-    if (type === "consent") return one ? true : undefined;
-    if (type === "grid") {
-      var rows = {};
-      ticked(wrap).forEach(function (i) {
-        rows[i.name.slice(qid.length + 1)] = NUMBER.test(i.value) ? parseInt(i.value, 10) : i.value;
-      });
-      return rows;
-    }
-    if (type === "ranking") {
-      var ranks = [];
-      each(wrap.querySelectorAll("select"), function (s) {
-        if (s.value) ranks.push([parseInt(s.value, 10), s.name.slice(qid.length + 1)]);
-      });
-      ranks.sort(function (a, b) { return a[0] - b[0]; });
-      return ranks.map(function (r) { return r[1]; });
-    }
-    var field = wrap.querySelector("input, textarea");
-    if (!field || type === "note") return undefined;
-    var text = field.value.trim();
-    if (type === "number") {
-      var compact = text.replace(/\s/g, "").replace(/(\d),(?=\d{3}\b)/g, "$1");
-      return NUMBER.test(compact) ? Number(compact) : undefined;
-    }
-    if (type === "postcode") {
-      var code = text.toUpperCase().replace(/\s/g, "");
-      var parts = /^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$/.exec(code);
-      return parts ? parts[1] + " " + parts[2] : (code === "GIR0AA" ? "GIR 0AA" : undefined);
-    }
-    if (type !== "textarea") text = text.split(/\s+/).join(" ");
-    return text || undefined;
-  }
-
-  /* Show each question whose condition holds for the answers before it, in paper order. */
-  function applySkipLogic(form, announce) {
-    var answers = {};
-    var appeared = [];
-    each(form.querySelectorAll(".question"), function (wrap) {
-      var rule = wrap.dataset.showIf;
-      var shown = !rule || !window.ShowIf || window.ShowIf.evaluate(JSON.parse(rule), answers) === true;
-      if (shown && wrap.hidden) appeared.push(wrap);
-      wrap.hidden = !shown;
-      if (shown) {
-        var value = answerOf(wrap);
-        if (value !== undefined) answers[wrap.dataset.qid] = value;
-      }
-    });
+  /* Paper sections with nothing left to ask are hidden too. */
+  function hideEmptySections(form) {
     each(form.querySelectorAll(".paper-section"), function (section) {
       section.hidden = !section.querySelector(".question:not([hidden])");
     });
-    var live = form.querySelector("[data-announce]");
-    if (announce && live && appeared.length) {
-      var label = appeared[0].querySelector("legend, .question-label, .consent label");
-      live.textContent = (live.dataset.template || "{label}").replace("{label}", label ? label.textContent.trim() : "");
-    }
+  }
+
+  function applySkipLogic(form, announce) {
+    window.CollectorSkipLogic.apply(form, announce, hideEmptySections);
   }
 
   function fieldsOf(wrap) {
