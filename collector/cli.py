@@ -382,6 +382,13 @@ def responses_import(workspace, form_id, file, skip_invalid, source):
     click.echo(f"Imported {added} responses" + (f", {skipped} already here" if skipped else "") + (f", {len(problems)} invalid rows left out" if problems else "") + ".")
 
 
+def _write_file(out, data):
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}")
+
+
 @main.command("print")
 @_pass_workspace
 @click.argument("form_id")
@@ -412,10 +419,7 @@ def print_form(workspace, form_id, out, lang, bilingual, large_print, copies, pa
         pdf = render_paper_form(form, lang=lang, bilingual=bilingual, large_print=large_print, serials=serials, paper=paper)
     except PrintoutError as exc:
         raise click.ClickException(str(exc))
-    try:
-        out.write_bytes(pdf)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}")
+    _write_file(out, pdf)
     click.echo(f"Wrote {out}" + (f": {copies} copies, serials {serials[0]} to {serials[-1]}." if copies else "."))
 
 
@@ -443,10 +447,7 @@ def report(workspace, form_id, out, lang, threshold):
         pdf = render_report(form, responses, events=events, lang=lang, threshold=threshold)
     except PrintoutError as exc:
         raise click.ClickException(str(exc))
-    try:
-        out.write_bytes(pdf)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}")
+    _write_file(out, pdf)
     counted = sum(1 for r in responses if str(r["form_version"]) == str(form.version))
     left_out = len(responses) - counted
     click.echo(f"Wrote {out}: {counted} responses to version {form.version}" + (f", {left_out} to other versions left out." if left_out else "."))
