@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from . import coordinator, i18n, outbox, paper, survey
+from . import coordinator, downloads, i18n, outbox, paper, survey
 from .workspace import Workspace
 
 csrf = CSRFProtect()
@@ -54,6 +54,7 @@ def create_app(workspace, test_config=None):
     outbox.init_app(app, csrf)
     coordinator.init_app(app)
     paper.init_app(app)
+    downloads.init_app(app)
 
     @app.after_request
     def headers(response):

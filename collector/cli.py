@@ -453,6 +453,65 @@ def report(workspace, form_id, out, lang, threshold):
     click.echo(f"Wrote {out}: {counted} responses to version {form.version}" + (f", {left_out} to other versions left out." if left_out else "."))
 
 
+@main.command("export")
+@_pass_workspace
+@click.argument("form_id")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json", "sqlite"]), default="csv", show_default=True,
+              help="csv; xlsx (Excel, question texts on a second sheet); json (JSON lines: one object per response,"
+                   " its details with its answers nested under 'answers'); sqlite (a database for Datasette or any SQLite tool).")
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="The file to write (default: FORM.csv, .xlsx, .jsonl or .sqlite here); '-' writes CSV or JSON to the terminal.")
+@click.option("--labels/--codes", default=False, help="Write choices as their labels, in each response's language, or as stored codes (the default).")
+@click.option("--since", metavar="DATE", help="Only responses sent on or after this day (YYYY-MM-DD, local time) or time (2026-07-04T14:30).")
+@click.option("--source", type=click.Choice(["web", "kiosk", "paper"]), help="Only responses from this source.")
+@click.option("--event", metavar="NAME", help="Only responses recorded at the event of this name.")
+@click.option("--include-personal", is_flag=True, help="Include answers to questions marked personal (names, emails, phone numbers); the export is recorded in the audit log.")
+@click.option("--bom", is_flag=True, help="CSV: start with the byte-order mark older Excel needs to read UTF-8 (accents, Welsh letters).")
+@click.option("--no-question-text", is_flag=True, help="CSV: only the row of column names, without the row of question texts under it (for R or pandas).")
+def export(workspace, form_id, fmt, out, labels, since, source, event, include_personal, bom, no_question_text):
+    """Export a form's responses: one row per response, a column per answer, in the form's order.
+
+    Responses to older versions of the form come too, with the union of every
+    version's columns. A 'choices' question gives a joined column and a 0/1
+    column per option; a grid a column per statement. Answers to personal
+    questions are left out unless --include-personal is given. Every export is
+    recorded in the workspace's audit log.
+
+    Example: collector export parks_open_spaces --format xlsx --labels --since 2026-07-01
+    """
+    from .export import ExportError, plan_export
+    from .export_write import EXTENSIONS, text_chunks, write_export
+
+    form = _form(workspace, form_id)
+    if str(out) == "-" and fmt not in ("csv", "json"):
+        raise click.BadParameter(f"{fmt} is a binary file; give a file name.", param_hint="--out")
+    out = out or Path(form.id + EXTENSIONS[fmt])
+    store = workspace.store
+    try:
+        # Keep this version's YAML, as `serve` does, so its columns can be read once the form changes.
+        with open(form.source, encoding="utf-8") as f:
+            store.record_form(form.id, form.version, f.read())
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {form.source}: {exc.strerror or exc}")
+    try:
+        plan, warnings = plan_export(store, form, labels=labels, include_personal=include_personal, since=since,
+                                     source=source, event=event, devices={workspace.device_id: workspace.device_name})
+        detail = plan.describe(fmt)
+        store.record_audit("export", "cli", {**detail, "out": str(out if str(out) == "-" else Path(out).resolve())})
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if str(out) == "-":
+            for chunk in text_chunks(plan, fmt, bom=bom, text_row=not no_question_text):
+                sys.stdout.write(chunk)
+            return
+        with click.progressbar(length=detail["responses"], label=f"Exporting {form.id}", file=sys.stderr) as bar:
+            write_export(plan, fmt, out, bom=bom, text_row=not no_question_text, progress=bar.update)
+    except ExportError as exc:
+        raise click.ClickException(str(exc))
+    left_out = f" Personal answers left out: {', '.join(plan.left_out)}." if plan.left_out else ""
+    click.echo(f"Wrote {out}: {detail['responses']} responses, {len(plan.columns)} columns.{left_out}")
+
+
 @main.group("settings", cls=_Group)
 def settings_group():
     """Show and change the workspace's settings."""

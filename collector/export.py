@@ -1,0 +1,328 @@
+"""Exports: a form's responses as one row per response, for Excel, R, Python or Datasette.
+
+This module plans an export: which responses (filters), which columns (the
+union of every version's, in the form's order) and how each answer becomes
+cells (codes or labels, personal data left out unless asked for). The
+writers in export_write.py turn the rows into CSV, Excel, JSON lines or
+SQLite. Rows come from the store in batches, so memory stays flat however
+many responses there are; nothing here runs SQL.
+"""
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+
+import forms
+from forms import OTHER, other_key
+
+from .export_cells import WORDS, arrange, label_value, option_names, question_cells, reader
+from .store import SOURCES
+
+# (column, what it holds): the response's own details, before its answers.
+META = (
+    ("response_id", "Response id"),
+    ("reference", "Reference"),
+    ("form_version", "Form version"),
+    ("language", "Language"),
+    ("source", "Source (web, kiosk or paper)"),
+    ("device", "Device"),
+    ("event", "Event"),
+    ("paper_serial", "Paper serial"),
+    ("started_at", "Started at (UTC)"),
+    ("submitted_at", "Submitted at (UTC)"),
+)
+
+
+class ExportError(Exception):
+    """An export that cannot be made as asked, said so the person can fix the request."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the wide table: its header, what it holds and its SQLite type."""
+
+    key: str
+    text: str
+    kind: str  # meta, answer, joined, option, rank, statement, other
+    qid: str | None = None
+    part: str | None = None  # the choice value or statement id of option, rank and statement columns
+    sqltype: str = "TEXT"
+    personal: bool = False
+    qtype: str | None = None
+    free: bool = False  # may hold text a spreadsheet could take for a formula
+
+
+FREE_TEXT = ("text", "textarea", "email", "phone", "postcode")
+RISKY_START = frozenset("=+-@\t\r#")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _risky(texts):
+    """Whether any of these fixed texts (codes, labels) could start a formula or break a sheet."""
+    return any(str(t)[:1] in RISKY_START or CONTROL.search(str(t)) for t in texts)
+
+
+def _option_texts(q, labels):
+    """Every text an answer to q can be written as: its codes, and with labels its labels in every language."""
+    codes = q.choice_values()
+    return codes + [text for c in q.choices for text in c.label.values()] if labels else codes
+
+
+def columns_of(q, lang, labels=False):
+    """The columns of one question, together: a choices or ranking question's joined
+    column, then one per option, then its 'other' text; a grid's one per statement;
+    any other question's one, then its 'other' text. None for a note."""
+    if not q.answerable:
+        return []
+    label = q.label.pick(lang)
+    col = dict(qid=q.id, personal=q.personal, qtype=q.type)
+    risky = _risky(_option_texts(q, labels))
+    out = []
+    if q.type in ("choices", "ranking"):
+        part = "option" if q.type == "choices" else "rank"
+        out.append(Column(q.id, label, "joined", free=risky, **col))
+        out += [Column(f"{q.id}.{c.value}", f"{label}: {c.label.pick(lang)}", part, part=c.value, sqltype="INTEGER", **col)
+                for c in q.choices]
+    elif q.type == "grid":
+        out += [Column(f"{q.id}.{s.id}", f"{label}: {s.label.pick(lang)}", "statement", part=s.id,
+                       sqltype="INTEGER" if q.scale else "TEXT", free=risky and not q.scale, **col) for s in q.statements]
+    else:
+        numeric = q.type in ("scale", "consent") or (q.type == "number" and not q.decimals)
+        sqltype = "REAL" if q.type == "number" and q.decimals else "INTEGER" if numeric else "TEXT"
+        free = q.type in FREE_TEXT or (q.type in ("choice", "yes_no") and risky)
+        out.append(Column(q.id, label, "answer", sqltype=sqltype, free=free, **col))
+    if q.other:
+        out.append(Column(other_key(q.id), f"{label}: {WORDS.get(lang, WORDS['en'])[OTHER]}", "other", free=True, **col))
+    return out
+
+
+def question_columns(form, lang=None, labels=False):
+    """The columns of one version of a form, in its order."""
+    lang = lang or form.languages[0]
+    return [c for q in form.questions for c in columns_of(q, lang, labels)]
+
+
+def merge_columns(current, older):
+    """The union of several versions' columns: the current version's in its order, then
+    each column only an older version had, placed after the column it followed there.
+
+    older is a list of column lists, newest first. A column whose type differs
+    between versions gets no declared SQLite type, so each value keeps its own.
+    """
+    merged = list(current)
+    where = {c.key: i for i, c in enumerate(merged)}
+    for columns in older:
+        after = -1
+        for col in columns:
+            if col.key in where:
+                i = where[col.key]
+                if merged[i].sqltype != col.sqltype and merged[i].sqltype:
+                    merged[i] = replace(merged[i], sqltype="")
+                if (col.personal, col.free) != (merged[i].personal, merged[i].free):
+                    merged[i] = replace(merged[i], personal=col.personal or merged[i].personal, free=col.free or merged[i].free)
+                after = i
+                continue
+            merged.insert(after + 1, col)
+            after += 1
+            where = {c.key: i for i, c in enumerate(merged)}
+    return merged
+
+
+def parse_since(text):
+    """A date (local midnight) or a date and time, as the UTC time the store compares with."""
+    text = str(text).strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            stamp = datetime(day.year, day.month, day.day).astimezone()
+        else:
+            stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if stamp.tzinfo is None:
+                stamp = stamp.astimezone()
+    except ValueError:
+        raise ExportError(f"'{text}' is not a date like 2026-07-04 (or a date and time like 2026-07-04T14:30).") from None
+    return stamp.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def find_event_ids(store, name):
+    """Ids of the events called name (an event set twice under one name has two)."""
+    wanted = " ".join(str(name).split()).casefold()
+    events = store.events()
+    ids = [e["id"] for e in events if " ".join(e["name"].split()).casefold() == wanted]
+    if not ids:
+        names = sorted({e["name"] for e in events})
+        hint = forms.errors.suggest(str(name), names)
+        raise ExportError(f"there is no event called '{name}' (events: {', '.join(names) or 'none yet'})."
+                          + (f" Did you mean '{hint}'?" if hint else ""))
+    return ids
+
+
+class Export:
+    """One planned export of a form's responses: its columns, then its rows in batches.
+
+    versions maps each older form version the responses were answered on to its
+    Form; devices maps device ids to names. Rows are lists of plain values (str,
+    int, float or None), one per column; records are the JSON lines' objects.
+    """
+
+    def __init__(self, store, form, versions=None, *, labels=False, include_personal=False,
+                 since=None, source=None, event=None, devices=None):
+        if source and source not in SOURCES:
+            raise ExportError(f"unknown source '{source}'; use one of {', '.join(SOURCES)}.")
+        self.store = store
+        self.form = form
+        self.labels = labels
+        self.include_personal = include_personal
+        self.since = parse_since(since) if since else None
+        self.source = source or None
+        self.event = event or None
+        self.event_ids = find_event_ids(store, event) if event else None
+        self.devices = dict(devices or {})
+        self.events = {e["id"]: e["name"] for e in store.events()}
+        self.versions = {form.version: form, **{v: f for v, f in (versions or {}).items() if v != form.version}}
+        older = [question_columns(f, labels=labels) for v, f in reversed(list(self.versions.items())) if v != form.version]
+        columns = merge_columns(question_columns(form, labels=labels), older)
+        personal = {c.qid for c in columns if c.personal}
+        self.left_out = sorted(personal) if not include_personal else []
+        self.question_columns = [c for c in columns if include_personal or c.qid not in personal]
+        taken = {c.key for c in self.question_columns}
+        meta = []
+        for key, text in META:
+            name = key
+            while name in taken:
+                name = "response_" + name
+            meta.append(Column(name, text, "meta", free=key in ("device", "event")))
+        self.columns = meta + self.question_columns
+        self._builders = {}
+
+    def free_columns(self):
+        """Indices of the columns that may hold text a spreadsheet could run as a formula."""
+        return [i for i, c in enumerate(self.columns) if c.free]
+
+    def questions(self):
+        """Every question of every version, the current version's first: [(Question, language)]."""
+        seen, out = set(), []
+        for form in self.versions.values():
+            for q in form.questions:
+                if q.answerable and q.id not in seen:
+                    seen.add(q.id)
+                    out.append((q, form.languages[0]))
+        return out
+
+    def choice_rows(self):
+        """(question id, stored value, label) of every option of every question."""
+        for q, lang in self.questions():
+            for value, label in option_names(q, lang).items():
+                yield q.id, value, label
+
+    def sqltype(self, column):
+        """The SQLite type of a column as written: with labels, consent is text."""
+        if self.labels and column.kind == "answer" and column.qtype == "consent":
+            return "TEXT"
+        return column.sqltype
+
+    @property
+    def filters(self):
+        return {"since": self.since, "source": self.source, "event": self.event}
+
+    def count(self):
+        return self.store.count_for_export(self.form.id, self.since, self.source, self.event_ids)
+
+    def describe(self, fmt):
+        """What the audit log keeps about this export."""
+        return {"form": self.form.id, "version": self.form.version, "format": fmt, "labels": self.labels,
+                "include_personal": self.include_personal, "filters": self.filters, "responses": self.count()}
+
+    def _batches(self):
+        return self.store.iter_response_batches(self.form.id, self.since, self.source, self.event_ids)
+
+    def _meta(self, r):
+        device, event = r["device_id"], r["event_id"]
+        return [r["id"], r["reference"], r["form_version"], r["language"], r["source"],
+                self.devices.get(device, device), self.events.get(event, event) if event else None,
+                r["paper_serial"], r["started_at"], r["submitted_at"]]
+
+    def _builder(self, version, language):
+        """(form, language, cells) for responses to one version in one language, where
+        cells(answers) gives the question columns' cells in the order of self.columns."""
+        key = (version, language)
+        if key not in self._builders:
+            form = self.versions.get(version, self.form)
+            lang = language if language in form.languages else form.languages[0]
+            wanted = [c.key for c in self.question_columns]
+            included = set(wanted)
+            parts, keys, run = [], [], []
+            for q in form.questions:
+                own = [c.key for c in columns_of(q, lang)]
+                if not own or own[0] not in included:
+                    continue
+                keys += own
+                part = question_cells(q, lang, self.labels)
+                if part is None:
+                    run.append(q.id)
+                    continue
+                if run:
+                    parts.append(reader(run))
+                    run = []
+                parts.append(part)
+            if run:
+                parts.append(reader(run))
+            self._builders[key] = (form, lang, arrange(parts, keys, wanted))
+        return self._builders[key]
+
+    def rows(self):
+        """Lists of rows, a batch at a time, in the order of self.columns."""
+        for batch in self._batches():
+            out = []
+            for r in batch:
+                row = self._meta(r)
+                row += self._builder(r["form_version"], r["language"])[2](r["answers"])
+                out.append(row)
+            yield out
+
+    def records(self):
+        """Lists of JSON-lines objects, a batch at a time: metadata and the answers nested."""
+        names = [c.key for c in self.columns[:len(META)]]
+        for batch in self._batches():
+            out = []
+            for r in batch:
+                form, lang, _cells = self._builder(r["form_version"], r["language"])
+                record = dict(zip(names, self._meta(r)))
+                record["form_id"] = self.form.id
+                record["answers"] = self._answers(form, lang, r["answers"])
+                out.append(record)
+            yield out
+
+    def _answers(self, form, lang, answers):
+        out = {}
+        for q in form.questions:
+            if q.id not in answers or q.id in self.left_out:
+                continue
+            value = answers[q.id]
+            out[q.id] = label_value(q, value, lang) if self.labels else value
+            if other_key(q.id) in answers:
+                out[other_key(q.id)] = answers[other_key(q.id)]
+        return out
+
+
+def plan_export(store, form, **options):
+    """An Export of form's responses across every version they were answered on.
+
+    Older versions come from the YAML the store kept when each was first used;
+    a version it never kept is read with the current version's questions.
+    Returns (export, warnings).
+    """
+    versions, warnings = {}, []
+    for version, count in store.response_versions(form.id):
+        if version == form.version:
+            continue
+        source = store.form_source(form.id, version)
+        try:
+            versions[version] = forms.load_form_text(source, f"{form.id} v{version}") if source else None
+        except forms.FormError:
+            versions[version] = None
+        if versions[version] is None:
+            del versions[version]
+            warnings.append(f"version {version} of {form.id} ({count} responses) was never kept here;"
+                            f" its answers are read with version {form.version}'s questions.")
+    return Export(store, form, versions, **options), warnings
