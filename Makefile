@@ -35,6 +35,8 @@ test: install-test
 	$(PY) -m pytest -q
 
 bench: install
+	@command -v sqlite3 >/dev/null || { echo "Installing Debian's sqlite3, the floor of the export benchmark"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
 	$(PY) bench/run.py
 
 # Regenerates forms/schema.json after a change to forms/spec.py.

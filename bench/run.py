@@ -10,6 +10,8 @@
    thread count that commits one SQLite row per POST (floor_app.py).
 3. Start-up: launching `collector serve` to the first successful GET /, with
    1 form and with 100 forms in the workspace.
+4. Exports: `collector export` to CSV and Excel at 10,000 to 1,000,000
+   responses, against the sqlite3 tool's CSV dump (bench/export.py).
 
 Writes docs/performance.md (overwritten each run). Only 127.0.0.1 is used.
 Exits 1 when a check fails (store count mismatch, request errors).
@@ -39,6 +41,7 @@ sys.path.insert(1, str(ROOT))
 
 import floor_app  # noqa: E402
 import loadgen  # noqa: E402
+import export as export_bench  # noqa: E402
 
 import forms  # noqa: E402
 
@@ -539,6 +542,8 @@ def main():
                         help="also run the collector with this many threads at the largest N (0: skip)")
     parser.add_argument("--startup-runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--no-export", action="store_true",
+                        help="skip the export benchmark (its section of the report is kept from the last run)")
     args = parser.parse_args()
     if not COLLECTOR:
         sys.exit("the collector command is not installed; run `make install`")
@@ -597,6 +602,7 @@ def main():
                 seconds = startup_run(nforms, scratch)
                 startup[nforms].append(seconds)
                 say(f"start-up with {nforms:3} forms: {seconds:.2f} s")
+        exports = None if args.no_export else export_bench.run(scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     after = code_stamp()
@@ -619,6 +625,10 @@ def main():
         "elapsed": time.perf_counter() - began, "diag_threads": args.diag_threads, "code": code,
     }
     text = report(cap, flo, startup, settings, checks, diag, profile, warnings)
+    if exports:
+        text = export_bench.replace_section(text, export_bench.section(exports))
+    elif args.out.exists():
+        text = export_bench.replace_section(text, export_bench.kept_section(args.out.read_text(encoding="utf-8")))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     say(f"\nWrote {args.out} in {settings['elapsed']:.0f} s")
