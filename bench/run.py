@@ -12,6 +12,9 @@
    1 form and with 100 forms in the workspace.
 4. Exports: `collector export` to CSV and Excel at 10,000 to 1,000,000
    responses, against the sqlite3 tool's CSV dump (bench/export.py).
+5. Printing: the parks paper form with 1, 100 and 1,000 numbered copies, pages/s
+   and peak memory, against plain reportlab drawing the same content (bench/printing.py).
+   `--only printing` runs this part alone and rewrites only its section.
 
 Writes docs/performance.md (overwritten each run). Only 127.0.0.1 is used.
 Exits 1 when a check fails (store count mismatch, request errors).
@@ -20,6 +23,7 @@ Exits 1 when a check fails (store count mismatch, request errors).
 import argparse
 import datetime
 import http.client
+import json
 import multiprocessing
 import os
 import platform
@@ -42,6 +46,7 @@ sys.path.insert(1, str(ROOT))
 import floor_app  # noqa: E402
 import loadgen  # noqa: E402
 import export as export_bench  # noqa: E402
+import printing as printing_bench  # noqa: E402
 
 import forms  # noqa: E402
 
@@ -489,7 +494,7 @@ def limits(cap, flo, tp, cpu, fcpu, diag, profile, settings):
            " more tablets only queue." if tp[lo] >= 0.7 * 1000 / cpu[lo] else
            f" With one tablet it reaches {fmt(tp[lo], 1)}/s."),
         f"- **Contention makes each response dearer.** Server CPU per response rises to {fmt(cpu[hi])} ms at"
-        f" {hi} tablets (the floor: {fmt(fcpu[lo])} → {fmt(fcpu[hi])} ms): 16 threads fight for the GIL and"
+        f" {hi} tablets (the floor: {fmt(fcpu[lo])} → {fmt(fcpu[hi])} ms): {settings['threads']} threads fight for the GIL and"
         " for SQLite's single write lock. A thread that finds the write lock taken waits in SQLite's busy"
         " handler, which sleeps with back-off (1, 2, 5 … 100 ms) rather than queueing: the likely source of"
         " the long submit tail.",
@@ -501,9 +506,8 @@ def limits(cap, flo, tp, cpu, fcpu, diag, profile, settings):
         f"- **SQL per response: {sql['statements']:.0f} statements, {sql['commits']:.0f} durable commits.**"
         f" {sql['schema_lookups']:.0f} are `select name from sqlite_master` table-existence checks made by"
         f" sqlite-utils (`rows_where`, `insert`) on every call, and {sql['draft_reads']:.0f} read the draft"
-        " (`get_draft` on every GET and POST, again inside `submit_response`). The final POST commits twice"
-        " (`save_draft`, then `submit_response` in its own transaction), each with an fsync and each"
-        f" waiting for the write lock. At {hi} tablets: page GET p95 {fmt(get95)} ms, Next POST p95"
+        " (`get_draft` on every GET and POST). Every durable commit is an fsync and waits for SQLite's"
+        f" single write lock. At {hi} tablets: page GET p95 {fmt(get95)} ms, Next POST p95"
         f" {fmt(next95)} ms, submit p95 {fmt(sub95)} ms. Writes, not page views, make the tail.",
     ]
     if diag:
@@ -512,18 +516,18 @@ def limits(cap, flo, tp, cpu, fcpu, diag, profile, settings):
         d_cpu = med([r["server_cpu_ms"] for r in diag])
         c_sub = med([r["submit"][1] for r in cap[hi]])
         out.append(
-            f"- **Fewer threads.** With `collector settings set threads {settings['diag_threads']}` and {hi} tablets:"
-            f" {fmt(d_tp, 2)} responses/s (16 threads: {fmt(tp[hi], 2)}), submit p95 {fmt(d_sub, 0)} ms"
-            f" (16 threads: {fmt(c_sub, 0)} ms), {fmt(d_cpu)} ms CPU per response"
+            f"- **Other thread counts.** With `collector settings set threads {settings['diag_threads']}` and {hi} tablets:"
+            f" {fmt(d_tp, 2)} responses/s ({settings['threads']} threads: {fmt(tp[hi], 2)}), submit p95 {fmt(d_sub, 0)} ms"
+            f" ({settings['threads']} threads: {fmt(c_sub, 0)} ms), {fmt(d_cpu)} ms CPU per response"
             f" (medians of {len(diag)} runs)."
-            + (" On this 2-core machine, 16 threads add contention, not capacity."
+            + (f" On this 2-core machine, {settings['threads']} threads add contention, not capacity."
                if d_tp >= 0.9 * tp[hi] and d_sub < c_sub else
                " Fewer threads do not clearly help here."))
     f50 = {n: med([r["throughput"] for r in flo[n]]) for n in ns}
     if f50[hi] < 0.8 * max(f50.values()):
         out.append(
             f"- **The floor also degrades at {hi} tablets** ({fmt(f50[hi], 1)} responses/s, against"
-            f" {fmt(max(f50.values()), 1)} at its best): the same 16 threads, GIL and fsync-per-commit on 2 cores."
+            f" {fmt(max(f50.values()), 1)} at its best): the same {settings['threads']} threads, GIL and fsync-per-commit on 2 cores."
             f" The ratio at {hi} tablets therefore flatters the collector; the ratio at {ns[1]} tablets"
             " shows the collector's own overhead more fairly. While writing this benchmark, a floor that slept"
             " under a lock instead of writing degraded the same way, and a shorter GIL switch interval"
@@ -538,13 +542,31 @@ def main():
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (median is quoted)")
     parser.add_argument("--warm", type=float, default=2.0, help="unmeasured seconds at the start of each run")
     parser.add_argument("--duration", type=float, default=8.0, help="measured seconds per run")
-    parser.add_argument("--diag-threads", type=int, default=4,
+    parser.add_argument("--diag-threads", type=int, default=16,
                         help="also run the collector with this many threads at the largest N (0: skip)")
     parser.add_argument("--startup-runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--no-export", action="store_true",
                         help="skip the export benchmark (its section of the report is kept from the last run)")
+    parser.add_argument("--no-printing", action="store_true",
+                        help="skip the printing benchmark (its section of the report is kept from the last run)")
+    parser.add_argument("--only", choices=["printing"],
+                        help="run only this benchmark and rewrite only its section of the report")
     args = parser.parse_args()
+    if args.only == "printing":
+        scratch = Path(tempfile.mkdtemp(prefix="collector-bench-"))
+        try:
+            printed = printing_bench.run(scratch)
+            (Path(tempfile.gettempdir()) / "collector-printing-bench.json").write_text(json.dumps(printed), encoding="utf-8")
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        old = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Performance\n"
+        text = printing_bench.replace_section(
+            old, printing_bench.section(printed, machine=machine(), command="`.venv/bin/python bench/run.py --only printing`"))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        say(f"\nWrote the printing section of {args.out} in {printed['elapsed']:.0f} s")
+        return
     if not COLLECTOR:
         sys.exit("the collector command is not installed; run `make install`")
 
@@ -603,6 +625,7 @@ def main():
                 startup[nforms].append(seconds)
                 say(f"start-up with {nforms:3} forms: {seconds:.2f} s")
         exports = None if args.no_export else export_bench.run(scratch)
+        printed = None if args.no_printing else printing_bench.run(scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     after = code_stamp()
@@ -629,6 +652,11 @@ def main():
         text = export_bench.replace_section(text, export_bench.section(exports))
     elif args.out.exists():
         text = export_bench.replace_section(text, export_bench.kept_section(args.out.read_text(encoding="utf-8")))
+    # After the export section is in place: the printing section goes just before it.
+    if printed:
+        text = printing_bench.replace_section(text, printing_bench.section(printed, machine=machine()))
+    elif args.out.exists():
+        text = printing_bench.replace_section(text, printing_bench.kept_section(args.out.read_text(encoding="utf-8")))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     say(f"\nWrote {args.out} in {settings['elapsed']:.0f} s")
