@@ -92,8 +92,8 @@ def sql_counts(count=10):
     }
 
 
-def cpu_breakdown(count=30):
-    """Share of in-process time (under cProfile) in template rendering, SQLite, answer checking."""
+def profiled_responses(count):
+    """(profiler, seconds, responses stored) for count responses through the test client under cProfile."""
     with demo_app() as (workspace, client, form, pages):
         profiler = cProfile.Profile()
         start = time.perf_counter()
@@ -101,7 +101,12 @@ def cpu_breakdown(count=30):
         for _ in range(count):
             one_response(client, form.id, pages)
         profiler.disable()
-        elapsed = time.perf_counter() - start
+        return profiler, time.perf_counter() - start, workspace.store.count_responses(form.id)
+
+
+def cpu_breakdown(count=30):
+    """Share of in-process time (under cProfile) in template rendering, SQLite, answer checking."""
+    profiler, elapsed, _stored = profiled_responses(count)
     stats = pstats.Stats(profiler).stats
     total = sum(tt for (_cc, _nc, tt, _ct, _callers) in stats.values())
 
@@ -123,16 +128,9 @@ def cpu_breakdown(count=30):
 def main():
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     count = max(1, min(count, 5000))
-    with demo_app() as (workspace, client, form, pages):
-        profiler = cProfile.Profile()
-        start = time.perf_counter()
-        profiler.enable()
-        for _ in range(count):
-            one_response(client, form.id, pages)
-        profiler.disable()
-        elapsed = time.perf_counter() - start
-        print(f"{count} responses in {elapsed:.2f} s under the profiler: {elapsed / count * 1000:.1f} ms each;"
-              f" stored {workspace.store.count_responses(form.id)}")
+    profiler, elapsed, stored = profiled_responses(count)
+    print(f"{count} responses in {elapsed:.2f} s under the profiler: {elapsed / count * 1000:.1f} ms each;"
+          f" stored {stored}")
     for key in ("cumulative", "tottime"):
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key).print_stats(30)
