@@ -1,0 +1,153 @@
+"""Reads for exports, bulk writes for benchmarks and fixtures, the audit log, and new
+standalone databases (the SQLite export)."""
+
+import json
+import sqlite3
+
+from .base import StoreError, _json, new_reference, now
+
+
+class ExportsMixin:
+    # -- exports and the audit log -----------------------------------------------
+
+    def _export_filters(self, form_id, since=None, source=None, event_ids=None):
+        where, args = self._filters(form_id)
+        where = [where] if where else []
+        if since:
+            where.append("submitted_at >= ?")
+            args.append(since)
+        if source:
+            where.append("source = ?")
+            args.append(source)
+        if event_ids is not None:
+            ids = list(event_ids)
+            where.append(f"event_id in ({', '.join('?' * len(ids))})" if ids else "0")
+            args += ids
+        return " and ".join(where) or "1", args
+
+    def count_for_export(self, form_id, since=None, source=None, event_ids=None):
+        """How many live responses iter_response_batches will give for these filters."""
+        where, args = self._export_filters(form_id, since, source, event_ids)
+        return self.db.execute(f"select count(*) from responses where {where}", args).fetchone()[0]
+
+    def response_versions(self, form_id):
+        """[(form version, live responses)] of a form, the version first used first."""
+        where, args = self._filters(form_id)
+        sql = f"select form_version, count(*) from responses where {where} group by form_version order by min(submitted_at)"
+        return [(v, n) for v, n in self.db.execute(sql, args).fetchall()]
+
+    def iter_response_batches(self, form_id, since=None, source=None, event_ids=None, size=2000):
+        """A form's live responses in the order they were sent, as lists of at most size rows.
+
+        since is a UTC time as stored ('2026-07-04T00:00:00Z'); event_ids, when
+        given, keeps only responses recorded at those events. Each batch is a short
+        read of its own (keyset pagination on submitted_at and rowid, along the
+        form_id index), so memory stays flat however many responses there are,
+        and no read transaction stays open for the whole of a long export.
+        """
+        where, args = self._export_filters(form_id, since, source, event_ids)
+        select = f"select rowid, {', '.join(EXPORT_COLUMNS)} from responses where {where}"
+        # Two seeks, not one row-value comparison, which SQLite cannot seek by: first the
+        # rest of the last second seen (an import can give thousands the same time), then on.
+        same = select + " and submitted_at = ? and rowid > ? order by rowid limit ?"
+        later = select + " and submitted_at > ? order by submitted_at, rowid limit ?"
+        stamp, rowid = "", 0
+        while True:
+            rows = self.db.execute(same, [*args, stamp, rowid, size]).fetchall() if rowid else []
+            if len(rows) < size:
+                rows += self.db.execute(later, [*args, stamp, size - len(rows)]).fetchall()
+            if not rows:
+                return
+            stamp, rowid = rows[-1][-2], rows[-1][0]
+            batch = [dict(zip(EXPORT_COLUMNS, row[1:])) for row in rows]
+            for row in batch:
+                row["answers"] = json.loads(row["answers"]) if row["answers"] else {}
+            yield batch
+
+    def bulk_insert_responses(self, records, batch=20_000):
+        """Store many ready-made responses quickly (benchmarks, test fixtures): no checks
+        but the database's own. Each record has the columns of a response but its
+        reference, which is drawn here; answers is a dict. Each batch of rows is its
+        own transaction. Returns how many were stored."""
+        columns = ("id", "reference", "form_id", "form_version", "language", "source", "device_id", "event_id",
+                   "paper_serial", "started_at", "submitted_at", "answers", "revision", "updated_at")
+        sql = f"insert into responses ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
+        stored, chunk, taken = 0, [], set()
+        records = iter(records)
+        while True:
+            record = next(records, None)
+            if record is not None:
+                stamp = record.get("submitted_at") or now()
+                reference = new_reference()
+                while reference in taken or self.db.execute("select 1 from responses where reference = ?", [reference]).fetchone():
+                    reference = new_reference()
+                taken.add(reference)
+                row = {**record, "reference": reference, "answers": _json(record.get("answers") or {}), "revision": 1,
+                       "submitted_at": stamp, "started_at": record.get("started_at") or stamp, "updated_at": stamp}
+                chunk.append([row.get(c) for c in columns])
+            if chunk and (record is None or len(chunk) >= batch):
+                with self._write() as db:
+                    db.conn.executemany(sql, chunk)
+                stored += len(chunk)
+                chunk, taken = [], set()
+            if record is None:
+                return stored
+
+    def record_audit(self, action, actor, detail):
+        """Add a row to the append-only audit log; returns its id. actor is 'cli' or 'coordinator'."""
+        if actor not in AUDIT_ACTORS:
+            raise StoreError(f"unknown audit actor '{actor}'; use one of {', '.join(AUDIT_ACTORS)}.")
+        with self._write() as db:
+            cursor = db.execute("insert into audit (at, actor, action, detail) values (?, ?, ?, ?)",
+                                [now(), actor, str(action), _json(detail)])
+            return cursor.lastrowid
+
+    def audit_log(self, action=None):
+        """Audit rows oldest first, with detail decoded; only one action's when given."""
+        sql = "select id, at, actor, action, detail from audit" + (" where action = ?" if action else "") + " order by id"
+        return [{"id": i, "at": at, "actor": who, "action": what, "detail": json.loads(detail)}
+                for i, at, who, what, detail in self.db.execute(sql, [action] if action else [])]
+
+
+# What an export reads of each response, in this order.
+EXPORT_COLUMNS = ("id", "reference", "form_version", "language", "source", "device_id", "event_id",
+                  "paper_serial", "started_at", "submitted_at", "answers")
+AUDIT_ACTORS = ("cli", "coordinator")
+
+
+def _quote(name):
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def write_database(path, tables, batch=5000):
+    """Write a new standalone SQLite file, such as an export for Datasette or any SQLite tool.
+
+    tables is a list of (name, [(column, SQL type)], rows, primary key column or None);
+    rows may be any iterable of sequences and are written in batches, so memory stays
+    flat. path must not exist yet: the caller writes to a new file and renames it.
+    """
+    try:
+        conn = sqlite3.connect(path)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot make the database {path}: {exc}") from exc
+    try:
+        # A new file nobody else reads yet: no journal needed; the caller renames it when done.
+        conn.execute("pragma journal_mode = off")
+        conn.execute("pragma synchronous = off")
+        for name, columns, rows, pk in tables:
+            spec = ", ".join(f"{_quote(c)} {t}" + (" primary key" if c == pk else "") for c, t in columns)
+            conn.execute(f"create table {_quote(name)} ({spec})")
+            insert = f"insert into {_quote(name)} values ({', '.join('?' * len(columns))})"
+            chunk = []
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) >= batch:
+                    conn.executemany(insert, chunk)
+                    chunk = []
+            if chunk:
+                conn.executemany(insert, chunk)
+        conn.commit()
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot write the database {path}: {exc}") from exc
+    finally:
+        conn.close()
