@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from . import coordinator, downloads, i18n, outbox, paper, survey
+from . import coordinator, devices, downloads, i18n, outbox, paper, survey, sync_api
 from .workspace import Workspace
 
 csrf = CSRFProtect()
@@ -55,6 +55,8 @@ def create_app(workspace, test_config=None):
     coordinator.init_app(app)
     paper.init_app(app)
     downloads.init_app(app)
+    sync_api.init_app(app, csrf)
+    devices.init_app(app)
 
     @app.after_request
     def headers(response):
@@ -112,9 +114,15 @@ def reload_forms(app):
     """Read the workspace's forms; keep each version's YAML in the store for later."""
     workspace = app.extensions["workspace"]
     found, problems = workspace.load_forms()
-    for form in found.values():
+    for form_id, form in list(found.items()):
         with open(form.source, encoding="utf-8") as f:
-            workspace.store.record_form(form.id, form.version, f.read())
+            kept = workspace.store.record_form(form.id, form.version, f.read())
+        if not kept:
+            # Responses keep the version they were answered on, so a version's text is fixed once used.
+            problems.append(
+                f"{form.source}: version {form.version} of form '{form.id}' was used before with different content, "
+                "so this file is left out. Give the changed form a new version (for example today's date).")
+            del found[form_id]
     app.extensions["forms"] = found
     app.extensions["form_problems"] = problems
     return found, problems

@@ -5,7 +5,6 @@ one-line `Error: ...` and exit status 1 here, once, so a user mistake never
 shows a traceback.
 """
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -14,17 +13,9 @@ import click
 
 import forms
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+from .cli_base import CONTEXT, OrderedGroup, pass_workspace, remember_workspace
 
-
-class _Group(click.Group):
-    """Lists commands in the order they were added, which is the order of use."""
-
-    def list_commands(self, ctx):
-        return list(self.commands)
-
-
-@click.group(cls=_Group, context_settings=CONTEXT)
+@click.group(cls=OrderedGroup, context_settings=CONTEXT)
 @click.version_option(package_name="consultation-collector", message="collector %(version)s")
 def main():
     """Collector: offline-first surveys and consultations.
@@ -33,7 +24,7 @@ def main():
     """
 
 
-@main.group("forms", cls=_Group)
+@main.group("forms", cls=OrderedGroup)
 def forms_group():
     """Check form files and get the schema for editors."""
 
@@ -91,50 +82,10 @@ def forms_schema():
 
 # -- workspace ---------------------------------------------------------------
 
-workspace_option = click.option(
-    "--workspace", "-w", "workspace_path", envvar="COLLECTOR_WORKSPACE", default=None,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The workspace folder (default: $COLLECTOR_WORKSPACE, else the current folder).",
-)
-
-
-def _open(path):
-    from .workspace import Workspace, WorkspaceError, resolve
-
-    try:
-        return Workspace(resolve(path))
-    except WorkspaceError as exc:
-        raise click.ClickException(str(exc))
-
-
-def _pass_workspace(command):
-    """Adds --workspace to a command and hands it the opened Workspace."""
-
-    @workspace_option
-    @functools.wraps(command)
-    def wrapper(workspace_path, **kwargs):
-        from .store import StoreError
-
-        root = click.get_current_context().find_root()
-        workspace = _open(workspace_path or root.meta.get("collector.workspace"))
-        try:
-            return command(workspace, **kwargs)
-        except StoreError as exc:
-            raise click.ClickException(str(exc))
-        finally:
-            workspace.close()
-
-    return wrapper
-
-
-def _remember_workspace(ctx, param, value):
-    ctx.meta["collector.workspace"] = value
-
-
 # Let `collector --workspace DIR COMMAND` work as well as `collector COMMAND --workspace DIR`.
 main.params.append(click.Option(
     ["--workspace", "-w"], expose_value=False, is_eager=True, type=click.Path(file_okay=False),
-    callback=_remember_workspace,
+    callback=remember_workspace,
     help="The workspace folder (default: $COLLECTOR_WORKSPACE, else the current folder).",
 ))
 
@@ -143,7 +94,8 @@ main.params.append(click.Option(
 @click.argument("directory", type=click.Path(file_okay=True, path_type=Path))
 @click.option("--name", help="This device's name, as the office will see it (default: the computer's name).")
 @click.option("--demo", is_flag=True, help="Copy the example forms into the new workspace.")
-def init(directory, name, demo):
+@click.option("--hub", is_flag=True, help="Make the office's central copy, which laptops pair with and sync to.")
+def init(directory, name, demo, hub):
     """Make a new workspace: a forms/ folder, the database and a config.
 
     Example: collector init ~/consultation --name "Library laptop"
@@ -151,20 +103,21 @@ def init(directory, name, demo):
     from .workspace import Workspace, WorkspaceError
 
     try:
-        workspace = Workspace.create(directory, name=name, demo=demo)
+        workspace = Workspace.create(directory, name=name, demo=demo, hub=hub)
     except WorkspaceError as exc:
         raise click.ClickException(str(exc))
     except OSError as exc:
         raise click.ClickException(f"cannot make the workspace {directory}: {exc.strerror or exc}")
     found, problems = workspace.load_forms()
     workspace.close()
-    click.echo(f"Made the workspace {directory} for device '{workspace.device_name}'.")
+    kind = "the hub" if hub else f"device '{workspace.device_name}'"
+    click.echo(f"Made the workspace {directory} for {kind}.")
     click.echo(f"Put form files in {directory / 'forms'}" + (f" ({len(found)} example forms are there)." if found else "."))
     click.echo(f"Then run: collector --workspace {directory} serve")
 
 
 @main.command("serve")
-@_pass_workspace
+@pass_workspace
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on; 0.0.0.0 lets tablets on the same network join.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--kiosk", is_flag=True, help="Self-service tablet mode: no way out of the forms, reset after each person.")
@@ -223,7 +176,7 @@ def _serve_https(app, workspace, host, port):
 
 
 @main.command("password")
-@_pass_workspace
+@pass_workspace
 def password(workspace):
     """Choose the coordinator password (asked twice, never shown).
 
@@ -241,13 +194,13 @@ def password(workspace):
     click.echo("The coordinator password is set.")
 
 
-@main.group("event", cls=_Group)
+@main.group("event", cls=OrderedGroup)
 def event_group():
     """Set the current event; every response records it."""
 
 
 @event_group.command("set")
-@_pass_workspace
+@pass_workspace
 @click.argument("name")
 @click.option("--venue", default="", help="Where the event is held.")
 @click.option("--date", "date_", default="", help="The day of the event, as YYYY-MM-DD (default: today).")
@@ -270,7 +223,7 @@ def event_set(workspace, name, venue, date_):
 
 
 @event_group.command("show")
-@_pass_workspace
+@pass_workspace
 @click.option("--json", "as_json", is_flag=True, help="Print the event as JSON.")
 def event_show(workspace, as_json):
     """Show the current event."""
@@ -284,7 +237,7 @@ def event_show(workspace, as_json):
 
 
 @event_group.command("clear")
-@_pass_workspace
+@pass_workspace
 def event_clear(workspace):
     """Stop recording an event with new responses."""
     workspace.store.clear_event()
@@ -294,7 +247,7 @@ def event_clear(workspace):
 # -- responses -----------------------------------------------------------------
 
 
-@main.group("responses", cls=_Group)
+@main.group("responses", cls=OrderedGroup)
 def responses_group():
     """Count, list and import responses."""
 
@@ -309,7 +262,7 @@ def _form(workspace, form_id):
 
 
 @responses_group.command("count")
-@_pass_workspace
+@pass_workspace
 @click.argument("form_id", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print counts as JSON.")
 def responses_count(workspace, form_id, as_json):
@@ -334,7 +287,7 @@ def responses_count(workspace, form_id, as_json):
 
 
 @responses_group.command("list")
-@_pass_workspace
+@pass_workspace
 @click.argument("form_id")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per response, with its answers.")
 def responses_list(workspace, form_id, as_json):
@@ -351,7 +304,7 @@ def responses_list(workspace, form_id, as_json):
 
 
 @responses_group.command("import")
-@_pass_workspace
+@pass_workspace
 @click.argument("form_id")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows even when some are invalid.")
@@ -390,7 +343,7 @@ def _write_file(out, data):
 
 
 @main.command("print")
-@_pass_workspace
+@pass_workspace
 @click.argument("form_id")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write (default: FORM[-LANG][-large][-copies].pdf here).")
 @click.option("--lang", help="The form's language to print (default: its first).")
@@ -424,7 +377,7 @@ def print_form(workspace, form_id, out, lang, bilingual, large_print, copies, pa
 
 
 @main.command("report")
-@_pass_workspace
+@pass_workspace
 @click.argument("form_id")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write (default: FORM-report.pdf here).")
 @click.option("--lang", help="The form's language for the report (default: its first).")
@@ -454,7 +407,7 @@ def report(workspace, form_id, out, lang, threshold):
 
 
 @main.command("export")
-@_pass_workspace
+@pass_workspace
 @click.argument("form_id")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json", "sqlite"]), default="csv", show_default=True,
               help="csv; xlsx (Excel, question texts on a second sheet); json (JSON lines: one object per response,"
@@ -512,13 +465,13 @@ def export(workspace, form_id, fmt, out, labels, since, source, event, include_p
     click.echo(f"Wrote {out}: {detail['responses']} responses, {len(plan.columns)} columns.{left_out}")
 
 
-@main.group("settings", cls=_Group)
+@main.group("settings", cls=OrderedGroup)
 def settings_group():
     """Show and change the workspace's settings."""
 
 
 @settings_group.command("show")
-@_pass_workspace
+@pass_workspace
 def settings_show(workspace):
     """List every setting with its value and what it does."""
     from .workspace import SETTINGS
@@ -528,7 +481,7 @@ def settings_show(workspace):
 
 
 @settings_group.command("set")
-@_pass_workspace
+@pass_workspace
 @click.argument("name")
 @click.argument("value")
 def settings_set(workspace, name, value):
@@ -543,3 +496,9 @@ def settings_set(workspace, name, value):
     except WorkspaceError as exc:
         raise click.ClickException(str(exc))
     click.echo(f"{name} = {workspace.setting(name)}")
+
+
+from .cli_sync import devices_group, sync_group  # noqa: E402  (commands in their own module)
+
+main.add_command(devices_group)
+main.add_command(sync_group)

@@ -174,11 +174,14 @@ def dashboard():
     found = get_forms()
     url = current_app.config.get("PUBLIC_URL") or request.host_url
     events = {e["id"]: e for e in store.events()}
+    names = {workspace.device_id: workspace.device_name}
+    if workspace.is_hub:
+        names.update({d["device_id"]: d["name"] for d in store.devices() if d["device_id"]})
     figures = {
         "forms": [(found[f].title.pick(found[f].languages[0]) if f in found else f, n) for f, n in store.tally("form_id")],
         "days": store.tally("day"),
         "sources": store.tally("source"),
-        "devices": [(workspace.device_name if d == workspace.device_id else d, n) for d, n in store.tally("device_id")],
+        "devices": [(names.get(d) or d or _("Unknown"), n) for d, n in store.tally("device_id")],
         "events": [((events.get(e) or {}).get("name") or _("No event"), n) for e, n in store.tally("event_id")],
     }
     titles = {"forms": _("Per form"), "days": _("Per day"), "sources": _("Per source"), "devices": _("Per device"), "events": _("Per event")}
@@ -195,6 +198,7 @@ def dashboard():
         qr=qr_svg(url),
         problems=current_app.extensions["form_problems"],
         confirm=ConfirmForm(),
+        devices=store.devices() if workspace.is_hub else None,
     )
 
 

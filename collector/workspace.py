@@ -14,6 +14,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from nacl.public import PrivateKey
+
 import forms
 
 from .store import Store
@@ -73,8 +75,12 @@ class Workspace:
             raise WorkspaceError(f"cannot read {self.config_path}: {exc}") from None
 
     @classmethod
-    def create(cls, path, name=None, demo=False):
-        """Make a new workspace folder; with demo=True it holds the example forms."""
+    def create(cls, path, name=None, demo=False, hub=False):
+        """Make a new workspace folder; with demo=True it holds the example forms.
+
+        hub=True makes the office's central copy, which laptops pair with and sync to:
+        it gets its own id and the key pair laptops seal personal answers with.
+        """
         path = Path(path)
         if (path / CONFIG).exists():
             raise WorkspaceError(f"{path} is already a Collector workspace.")
@@ -88,6 +94,13 @@ class Workspace:
             "coordinator_password": None,
             "settings": {},
         }
+        if hub:
+            private = PrivateKey.generate()
+            config["hub"] = {
+                "hub_id": str(uuid.uuid4()),
+                "private_key": private.encode().hex(),
+                "public_key": private.public_key.encode().hex(),
+            }
         _write_json(path / CONFIG, config)
         if demo:
             for example in sorted(EXAMPLES.glob("*.yaml")):
@@ -119,6 +132,24 @@ class Workspace:
     @property
     def device_name(self):
         return self.config["device_name"]
+
+    @property
+    def is_hub(self):
+        return "hub" in self.config
+
+    def hub_identity(self):
+        """What a laptop learns of this hub when it pairs: its id, name and public key."""
+        hub = self.config["hub"]
+        return {"hub_id": hub["hub_id"], "hub_name": self.device_name, "public_key": hub["public_key"]}
+
+    @property
+    def sync_settings(self):
+        """This laptop's pairing with a hub (address, token, keys), or None if not paired."""
+        return self.config.get("sync")
+
+    def save_sync_settings(self, settings):
+        self.config["sync"] = settings
+        self.save()
 
     @property
     def serial_prefix(self):

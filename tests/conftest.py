@@ -223,3 +223,88 @@ def axe_check(page):
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at {page.viewport_size['width']}px wide"
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+# -- sync: a hub and laptops, in process -------------------------------------------
+
+
+class HubTransport:
+    """A laptop's line to an in-process hub, through Flask's test client: the same
+    requests and answers as over HTTP, without a socket. `fail` injects a fault."""
+
+    def __init__(self, hub_app, token=None):
+        self.client = hub_app.test_client()
+        self.hub_url = "http://hub.test"
+        self.token = token
+        self.fail = None  # None, "before" (request lost) or "after" (answer lost after the hub committed)
+
+    def call(self, method, path, body=None):
+        from sync import SyncError
+        from sync.transport import _decode
+
+        if self.fail == "before":
+            raise SyncError("the connection dropped before the hub got the request")
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        response = self.client.open(path, method=method, json=body, headers=headers)
+        if self.fail == "after":
+            raise SyncError("the connection dropped before the answer arrived")
+        if response.status_code >= 400:
+            raise SyncError(f"the hub refused the request ({response.status_code}): {response.get_json()['error']}")
+        return _decode(response.data, self.hub_url)
+
+
+class Laptop:
+    """A paired laptop workspace: capture responses, sync them, make bundles."""
+
+    def __init__(self, workspace, transport):
+        self.workspace = workspace
+        self.store = workspace.store
+        self.transport = transport
+
+    def capture(self, answers=None, form_id="visit", version="3", **meta):
+        rid = self.store.start_response(form_id, version, "en", meta.get("source", "web"), self.workspace.device_id)
+        self.store.submit_response(rid, answers if answers is not None else {"visited": "yes", "how_often": "daily", "rating": 4})
+        return rid
+
+    def sync(self):
+        from sync import client
+
+        return client.push(self.store, self.transport)
+
+
+@pytest.fixture
+def hub(tmp_path):
+    """The office's hub: a hub workspace holding the small test form, and its app."""
+    from collector.app import create_app
+    from collector.workspace import Workspace
+
+    ws = Workspace.create(tmp_path / "hub", name="Office", hub=True)
+    (ws.forms_dir / "visit.yaml").write_text(PARKS_LIKE, encoding="utf-8")
+    app = create_app(ws, {"TESTING": True})
+    yield app
+    ws.close()
+
+
+@pytest.fixture
+def pair_laptop(hub, tmp_path):
+    """Make a laptop workspace with the test form and pair it with the hub."""
+    from collector.workspace import Workspace
+    from sync import client, hub as hub_side
+    from sync.transport import split_pairing_code
+
+    made = []
+
+    def make(name="Library laptop"):
+        ws = Workspace.create(tmp_path / name.replace(" ", "-"), name=name)
+        (ws.forms_dir / "visit.yaml").write_text(PARKS_LIKE, encoding="utf-8")
+        code, _ = hub_side.add_device(hub.extensions["workspace"].store, name, "http://hub.test")
+        transport = HubTransport(hub)
+        settings = client.pair(transport, split_pairing_code(code)[1], ws.device_id, ws.device_name)
+        ws.save_sync_settings(settings)
+        transport.token = settings["token"]
+        made.append(ws)
+        return Laptop(ws, transport)
+
+    yield make
+    for ws in made:
+        ws.close()

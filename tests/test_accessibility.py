@@ -115,3 +115,38 @@ def test_coordinator_pages_have_no_accessibility_violations(every_type, app, pho
         axe_check(phone)
     finally:
         server.stop()
+
+
+def test_hub_pages_have_no_accessibility_violations(hub, pair_laptop, phone):
+    import uuid
+
+    from conftest import LiveServer
+    from werkzeug.security import generate_password_hash
+
+    workspace = hub.extensions["workspace"]
+    a, b = pair_laptop("Hall laptop"), pair_laptop("Library laptop")
+    for laptop in (a, b):
+        laptop.capture()
+        laptop.store.submit_paper_response(str(uuid.uuid4()), "visit", "3", {"visited": "no"}, "ABC-000001", "en",
+                                           laptop.workspace.device_id)
+        laptop.sync()
+    workspace.config["coordinator_password"] = generate_password_hash("correct horse")
+    workspace.save()
+    server = LiveServer(hub)
+    try:
+        phone.goto(server.url + "/coordinator/login")
+        phone.get_by_label("Password").fill("correct horse")
+        phone.get_by_role("button", name="Sign in").click()
+        expect(phone.get_by_role("heading", name="Laptops")).to_be_visible()
+        axe_check(phone)
+        phone.get_by_role("link", name="Laptops", exact=True).click()
+        phone.get_by_label("Laptop's name").fill("Community centre laptop")
+        phone.keyboard.press("Enter")
+        expect(phone.get_by_role("heading", name=re.compile("Pairing code for"))).to_be_visible()
+        expect(phone.get_by_role("cell", name="This paper copy was already keyed on another laptop.")).to_be_visible()
+        axe_check(phone)
+        code = re.search(r"http://\S+/pair/[0-9A-Z-]+", phone.locator(".address code").inner_text()).group(0)
+        phone.goto(code)
+        axe_check(phone)
+    finally:
+        server.stop()

@@ -17,13 +17,14 @@ from .base import (
 from .exports import AUDIT_ACTORS, EXPORT_COLUMNS, ExportsMixin, write_database
 from .paper import PaperMixin
 from .responses import ResponsesMixin
+from .sync import RESPONSE_FIELDS, SyncMixin
 
 
-class Store(ResponsesMixin, PaperMixin, ExportsMixin, StoreBase):
+class Store(ResponsesMixin, PaperMixin, ExportsMixin, SyncMixin, StoreBase):
     """Responses, drafts, events, settings, paper copies and the audit log of one workspace, in one SQLite file."""
 
 
 __all__ = [
-    "AUDIT_ACTORS", "EXPORT_COLUMNS", "REFERENCE_ALPHABET", "SOURCES", "DuplicateSerial", "KeyingRefused",
+    "AUDIT_ACTORS", "EXPORT_COLUMNS", "REFERENCE_ALPHABET", "SOURCES", "DuplicateSerial", "KeyingRefused", "RESPONSE_FIELDS",
     "Store", "StoreError", "migrations", "new_reference", "normalise_reference", "now", "write_database",
 ]

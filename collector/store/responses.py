@@ -46,12 +46,18 @@ class ResponsesMixin:
     # -- forms --------------------------------------------------------------
 
     def record_form(self, form_id, version, source_text):
-        """Keep each form version's YAML the first time it is used, for exports and sync."""
+        """Keep each form version's YAML the first time it is seen, for exports and sync.
+
+        A version, once kept, never changes: returns False when this text differs from
+        the one kept for that version (the caller says a change needs a new version).
+        """
         with self._write() as db:
             db.execute(
                 "insert or ignore into forms (form_id, version, source, added_at) values (?, ?, ?, ?)",
                 [form_id, version, source_text, now()],
             )
+            (held,) = db.execute("select source from forms where form_id = ? and version = ?", [form_id, version]).fetchone()
+        return held == source_text
 
     def form_source(self, form_id, version):
         row = self.db.execute("select source from forms where form_id = ? and version = ?", [form_id, version]).fetchone()

@@ -77,3 +77,57 @@ def m004_audit(db):
             f" begin select raise(abort, 'the audit log is append-only: its rows cannot be changed or deleted'); end"
         )
 
+
+
+@migrations()
+def m005_sync(db):
+    # Every change to a response takes the next change number, so a laptop sends
+    # "everything after the last number the office acknowledged", read along an index:
+    # a sync with nothing new costs the same however many responses are stored.
+    # Triggers, not code paths, number the changes, so no way of writing a response
+    # can be missed; a write that numbers its own rows (the office applying a batch)
+    # skips them.
+    db.execute("alter table responses add column change_seq integer")
+    db.execute("alter table responses add column acked_revision integer")
+    db.execute("update responses set change_seq = rowid")
+    db.execute("create index responses_change_seq on responses (change_seq)")
+    db.execute(
+        "create trigger responses_number_insert after insert on responses when new.change_seq is null"
+        " begin update responses set change_seq = (select coalesce(max(change_seq), 0) + 1 from responses)"
+        " where rowid = new.rowid; end"
+    )
+    db.execute(
+        "create trigger responses_number_update after update of answers, deleted_at, revision on responses"
+        " when new.change_seq is old.change_seq"
+        " begin update responses set change_seq = (select coalesce(max(change_seq), 0) + 1 from responses)"
+        " where rowid = new.rowid; end"
+    )
+    # A reference is drawn on the laptop that took the response, so it is unique per
+    # laptop; at the office two laptops may by chance have drawn the same one.
+    db.execute("drop index idx_responses_reference")
+    db.execute("create unique index responses_device_reference on responses (coalesce(device_id, ''), reference)")
+    db.execute("create index responses_reference on responses (reference)")
+
+    # At the office: the laptops paired with it. Only hashes of pairing codes and
+    # tokens are kept; verify_key checks the signature on a laptop's file bundles.
+    db.execute(
+        "create table devices (id text primary key, name text not null unique, device_id text,"
+        " pair_hash text unique, pair_expires text, token_hash text unique, verify_key text,"
+        " added_at text not null, paired_at text, revoked_at text, last_sync_at text)"
+    )
+    # Every (response, revision) the office has received: the primary key, not a check
+    # beforehand, makes a re-sent batch change nothing.
+    db.execute(
+        "create table received (response_id text not null, revision integer not null, hash text not null,"
+        " device text not null, received_at text not null, primary key (response_id, revision)) without rowid"
+    )
+    # What could not be taken as it came, kept whole for a coordinator: never overwritten, never dropped.
+    db.execute(
+        "create table sync_conflicts (id integer primary key autoincrement, response_id text not null,"
+        " revision integer not null, device text not null, kind text not null, record text not null,"
+        " at text not null)"
+    )
+    db.execute(
+        "create table bundles (id text primary key, device text not null, created_at text not null,"
+        " imported_at text not null, responses integer not null)"
+    )

@@ -1,0 +1,224 @@
+"""File bundles: sync carried on a USB stick when there is no connection.
+
+A bundle is a zip file holding the responses changed since the last bundle (as
+JSON lines, the same records HTTP sync sends), the form versions and events they
+refer to, and a manifest with counts and SHA-256 checksums, signed with the
+laptop's key. It is written under a temporary name, flushed to the stick and
+only then renamed, so a stick pulled out early leaves no file that looks whole.
+The hub checks everything before applying anything, then applies the whole
+bundle in one transaction: a truncated, corrupted or tampered bundle changes
+nothing, and a bundle imported twice changes nothing the second time.
+"""
+
+import hashlib
+import io
+import json
+import os
+import uuid
+import zipfile
+from pathlib import Path
+
+from collector.store import now
+
+from . import SyncError, keys
+from .records import check_events, check_forms, check_record, outgoing
+
+FORMAT = "collector-bundle"
+FORMAT_VERSION = 1
+MEMBERS = ("responses.jsonl", "forms.json", "events.json")
+MAX_MANIFEST = 64 * 1024
+READ_CHUNK = 1 << 20
+
+
+def write_bundle(store, out, settings, device_id, device_name, all_responses=False):
+    """Write a bundle to out; returns its manifest. settings is the laptop's sync config."""
+    out = Path(out)
+    if out.is_dir():
+        raise SyncError(f"{out} is a folder; give a file name such as {out / 'laptop.collector'}.")
+    if not out.parent.is_dir():
+        raise SyncError(f"cannot write {out}: the folder {out.parent} does not exist.")
+    start = 0 if all_responses else store.sync_state("bundle_checkpoint", 0)
+    end = store.last_change()
+    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.part")
+    counts, sums = {}, {}
+    versions, event_ids = set(), set()
+    try:
+        with open(tmp, "wb") as raw:
+            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as bundle:
+                digest, count = hashlib.sha256(), 0
+                with bundle.open("responses.jsonl", "w") as member:
+                    seq = start
+                    while seq < end:
+                        rows = store.changes_since(seq, 2000)
+                        rows = [(s, r) for s, r in rows if s <= end]
+                        if not rows:
+                            break
+                        for _, row in rows:
+                            line = (json.dumps(outgoing(row), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+                            digest.update(line)
+                            member.write(line)
+                            versions.add((row["form_id"], row["form_version"]))
+                            if row["event_id"]:
+                                event_ids.add(row["event_id"])
+                        count += len(rows)
+                        seq = rows[-1][0]
+                counts["responses"], sums["responses.jsonl"] = count, digest.hexdigest()
+                for name, items in (("forms.json", store.form_versions(versions)),
+                                    ("events.json", store.events_by_id(sorted(event_ids)))):
+                    data = json.dumps(items, ensure_ascii=False, sort_keys=True).encode("utf-8")
+                    bundle.writestr(name, data)
+                    counts[name.split(".")[0]], sums[name] = len(items), hashlib.sha256(data).hexdigest()
+                manifest = {
+                    "format": FORMAT, "format_version": FORMAT_VERSION, "bundle_id": str(uuid.uuid4()),
+                    "hub_id": settings["hub_id"], "device_record": settings.get("device_record"),
+                    "device_id": device_id, "device_name": device_name, "created_at": now(),
+                    "from_change": start, "to_change": end, "counts": counts, "sha256": sums,
+                }
+                data = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+                bundle.writestr("manifest.json", data)
+                bundle.writestr("manifest.sig", keys.sign(settings["signing_key"], data))
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, out)
+        _sync_folder(out.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SyncError(f"cannot write the bundle {out}: {exc.strerror or exc}. Nothing was marked as sent.") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    # Only a whole bundle on the stick moves the point the next bundle starts from.
+    store.set_sync_state("bundle_checkpoint", max(end, store.sync_state("bundle_checkpoint", 0)))
+    store.set_sync_state("last_bundle", {"at": manifest["created_at"], "file": str(out), "responses": count})
+    return manifest
+
+
+def _sync_folder(folder):
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def import_bundle(store, path, hub_id):
+    """Check a bundle whole, then apply it in one transaction. Returns (manifest, outcome counts)."""
+    path = Path(path)
+    try:
+        bundle = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise SyncError(f"{path}: there is no such file.") from None
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _broken(path) from None
+    with bundle:
+        manifest, device = _check_manifest(bundle, path, store, hub_id)
+        _check_members(bundle, path, manifest)
+        forms_list = check_forms(_read_json(bundle, path, "forms.json"), f"{path}: forms.json")
+        events = check_events(_read_json(bundle, path, "events.json"), f"{path}: events.json")
+        _check_count(path, "forms", len(forms_list), manifest)
+        _check_count(path, "events", len(events), manifest)
+        records = _records(bundle, path, manifest)
+        meta = {"id": manifest["bundle_id"], "created_at": manifest["created_at"]}
+        try:
+            outcomes, differing = store.apply_batch(device, records, forms_list, events, bundle=meta)
+        except (zipfile.BadZipFile, OSError, EOFError):
+            raise _broken(path) from None
+    counts = {}
+    for outcome in outcomes.values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return manifest, counts, differing
+
+
+def _broken(path):
+    return SyncError(
+        f"{path} is not a whole bundle: it may have been cut short when the USB stick was taken out, or damaged. "
+        "Nothing from it was applied. Make it again on the laptop with `collector sync export` (add --all if unsure)."
+    )
+
+
+def _check_manifest(bundle, path, store, hub_id):
+    try:
+        info = bundle.getinfo("manifest.json")
+        if info.file_size > MAX_MANIFEST:
+            raise SyncError(f"{path}: its manifest is too large to be a bundle's.")
+        data = bundle.read("manifest.json")
+        signature = bundle.read("manifest.sig").decode("ascii")
+    except KeyError:
+        raise SyncError(f"{path} is not a Collector bundle (it has no signed manifest). Nothing was applied.") from None
+    except (zipfile.BadZipFile, OSError, EOFError, UnicodeDecodeError):
+        raise _broken(path) from None
+    try:
+        manifest = json.loads(data)
+    except ValueError:
+        manifest = None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise SyncError(f"{path} is not a Collector bundle (its manifest cannot be read). Nothing was applied.")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise SyncError(f"{path} was made by a newer Collector (bundle format {manifest.get('format_version')}); update the hub.")
+    if manifest.get("hub_id") != hub_id:
+        raise SyncError(f"{path} was made for another hub, not this one. Nothing was applied.")
+    records = store.devices_for_laptop(str(manifest.get("device_id")))
+    device = next((d for d in records if d["id"] == manifest.get("device_record")), None)
+    name = manifest.get("device_name") or "an unknown laptop"
+    if device is None:
+        raise SyncError(f"{path} comes from '{name}', which is not paired with this hub. Nothing was applied.")
+    if device["revoked_at"]:
+        raise SyncError(f"{path} comes from '{device['name']}', whose pairing was revoked. Nothing was applied.")
+    if not keys.verify(device["verify_key"], data, signature):
+        raise SyncError(f"{path} has been changed since '{device['name']}' made it (its signature does not match). Nothing was applied.")
+    counts, sums = manifest.get("counts"), manifest.get("sha256")
+    if not isinstance(counts, dict) or not isinstance(sums, dict) or set(sums) != set(MEMBERS):
+        raise SyncError(f"{path}: its manifest is incomplete. Nothing was applied.")
+    return manifest, device
+
+
+def _check_members(bundle, path, manifest):
+    for name in MEMBERS:
+        digest = hashlib.sha256()
+        try:
+            with bundle.open(name) as member:
+                while chunk := member.read(READ_CHUNK):
+                    digest.update(chunk)
+        except KeyError:
+            raise SyncError(f"{path}: {name} is missing from the bundle. Nothing was applied.") from None
+        except (zipfile.BadZipFile, OSError, EOFError):
+            raise _broken(path) from None
+        if digest.hexdigest() != manifest["sha256"][name]:
+            raise SyncError(f"{path}: {name} does not match its checksum in the manifest; the bundle was changed or damaged. Nothing was applied.")
+
+
+def _read_json(bundle, path, name):
+    try:
+        return json.loads(bundle.read(name))
+    except ValueError:
+        raise SyncError(f"{path}: {name} cannot be read. Nothing was applied.") from None
+
+
+def _check_count(path, what, found, manifest):
+    if manifest["counts"].get(what) != found:
+        raise SyncError(f"{path}: the manifest counts {manifest['counts'].get(what)} {what} but the bundle holds {found}. Nothing was applied.")
+
+
+def _records(bundle, path, manifest):
+    """The bundle's records, checked one by one as the transaction takes them; any bad one
+    (or a count that does not match) raises inside the transaction, which then applies nothing."""
+    count = 0
+    seen = set()
+    with bundle.open("responses.jsonl") as member:
+        for number, line in enumerate(io.TextIOWrapper(member, encoding="utf-8"), 1):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                raise SyncError(f"{path}: responses.jsonl line {number} is not JSON. Nothing was applied.") from None
+            record = check_record(value, f"{path}: responses.jsonl line {number}")
+            if record["id"] in seen:
+                raise SyncError(f"{path}: responses.jsonl line {number} repeats a response. Nothing was applied.")
+            seen.add(record["id"])
+            count += 1
+            yield record
+    _check_count(path, "responses", count, manifest)

@@ -1,0 +1,107 @@
+"""Responses as they travel: checked field by field before anything is applied.
+
+The answers travel as the JSON text the laptop stores (keys sorted), so the same
+revision sent twice is the same bytes, and its hash says whether it changed.
+"""
+
+import hashlib
+import json
+import re
+import uuid
+
+from collector.store import RESPONSE_FIELDS, SOURCES
+
+from . import SyncError
+
+REFERENCE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
+MAX_TEXT = 200
+MAX_ANSWERS = 1024 * 1024
+REQUIRED_TEXT = ("reference", "form_id", "form_version", "source", "submitted_at")
+OPTIONAL_TEXT = ("language", "device_id", "event_id", "paper_serial", "started_at", "deleted_at", "updated_at")
+
+
+def outgoing(row):
+    """A stored response row as it is sent: its fields, answers still as stored text."""
+    return {f: row[f] for f in RESPONSE_FIELDS}
+
+
+def content_hash(record):
+    """A digest of everything a revision says; the same revision re-sent has the same one."""
+    parts = ["\x00" if record[f] is None else str(record[f]) for f in RESPONSE_FIELDS]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def check_record(value, where):
+    """The record, checked and given its hash; SyncError saying where and what otherwise."""
+    if not isinstance(value, dict):
+        raise SyncError(f"{where}: a response should be a JSON object.")
+    rid = value.get("id")
+    label = f"{where} (response {rid})" if isinstance(rid, str) and len(rid) <= 64 else where
+    unknown = sorted(set(value) - set(RESPONSE_FIELDS))
+    if unknown:
+        raise SyncError(f"{label}: unknown field '{unknown[0]}'.")
+    try:
+        if not isinstance(rid, str) or str(uuid.UUID(rid)) != rid:
+            raise ValueError
+    except ValueError:
+        raise SyncError(f"{where}: 'id' should be a response id such as 3f2b…-…, not {_show(rid)}.") from None
+    revision = value.get("revision")
+    if type(revision) is not int or not 1 <= revision <= 2**31:
+        raise SyncError(f"{label}: 'revision' should be a whole number from 1, not {_show(revision)}.")
+    for name in REQUIRED_TEXT:
+        if not isinstance(value.get(name), str) or not value[name] or len(value[name]) > MAX_TEXT:
+            raise SyncError(f"{label}: '{name}' should be text of 1 to {MAX_TEXT} characters.")
+    for name in OPTIONAL_TEXT:
+        if value.get(name) is not None and (not isinstance(value[name], str) or len(value[name]) > MAX_TEXT):
+            raise SyncError(f"{label}: '{name}' should be text of up to {MAX_TEXT} characters, or null.")
+    if not REFERENCE.fullmatch(value["reference"]):
+        raise SyncError(f"{label}: 'reference' should look like ABCD-1234, not {_show(value['reference'])}.")
+    if value["source"] not in SOURCES:
+        raise SyncError(f"{label}: 'source' should be one of {', '.join(SOURCES)}.")
+    answers = value.get("answers")
+    if not isinstance(answers, str) or len(answers) > MAX_ANSWERS:
+        raise SyncError(f"{label}: 'answers' should be the answers' JSON text.")
+    try:
+        decoded = json.loads(answers)
+    except ValueError:
+        decoded = None
+    if not isinstance(decoded, dict):
+        raise SyncError(f"{label}: 'answers' is not a JSON object.")
+    record = {f: value.get(f) for f in RESPONSE_FIELDS}
+    record["hash"] = content_hash(record)
+    return record
+
+
+def check_batch(values, where="batch"):
+    """Check every record of a batch before any is applied: all good, or SyncError for the first bad one."""
+    if not isinstance(values, list):
+        raise SyncError(f"{where}: 'records' should be a list of responses.")
+    records = [check_record(v, f"{where}, record {n}") for n, v in enumerate(values, 1)]
+    if len({r["id"] for r in records}) != len(records):
+        raise SyncError(f"{where}: a response appears twice in one batch.")
+    return records
+
+
+def check_forms(values, where="batch"):
+    if not isinstance(values, list):
+        raise SyncError(f"{where}: 'forms' should be a list.")
+    for n, form in enumerate(values, 1):
+        if not isinstance(form, dict) or not all(isinstance(form.get(k), str) and form[k] for k in ("form_id", "version", "source")):
+            raise SyncError(f"{where}, form {n}: a form version needs form_id, version and source as text.")
+    return values
+
+
+def check_events(values, where="batch"):
+    if not isinstance(values, list):
+        raise SyncError(f"{where}: 'events' should be a list.")
+    for n, event in enumerate(values, 1):
+        if not isinstance(event, dict) or not all(isinstance(event.get(k), str) and event[k] for k in ("id", "name")):
+            raise SyncError(f"{where}, event {n}: an event needs an id and a name as text.")
+        if any(event.get(k) is not None and not isinstance(event[k], str) for k in ("venue", "date", "created_at")):
+            raise SyncError(f"{where}, event {n}: venue, date and created_at should be text.")
+    return values
+
+
+def _show(value):
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
