@@ -81,9 +81,7 @@ def test_a_correction_is_a_new_revision_that_replaces_the_old(hub, pair_laptop):
     laptop = pair_laptop()
     rid = laptop.capture({"visited": "yes", "how_often": "daily", "rating": 2})
     laptop.sync()
-    laptop.store.db.execute("update responses set answers = ?, revision = revision + 1 where id = ?",
-                            [json.dumps({"how_often": "weekly", "rating": 5, "visited": "yes"}, sort_keys=True), rid])
-    laptop.store.db.conn.commit()
+    assert laptop.store.amend_response(rid, {"how_often": "weekly", "rating": 5, "visited": "yes"}) == 2
     assert laptop.sync().count("applied") == 1
     held = hub_store(hub).get_response(rid)
     assert held["revision"] == 2 and held["answers"]["rating"] == 5

@@ -210,6 +210,18 @@ class ResponsesMixin:
             )
             return cursor.rowcount == 1
 
+    def amend_response(self, response_id, answers):
+        """Correct a stored response's answers as a new revision, which sync carries to the hub
+        (a deleted response stays deleted). Returns the new revision, or None if there is none to correct."""
+        stamp = now()
+        with self._write() as db:
+            cursor = db.execute(
+                "update responses set answers = ?, updated_at = ?, revision = revision + 1"
+                " where id = ? and deleted_at is null", [_json(answers), stamp, response_id])
+            if cursor.rowcount != 1:
+                return None
+            return db.execute("select revision from responses where id = ?", [response_id]).fetchone()[0]
+
     def import_responses(self, records):
         """Store already-validated responses in one transaction: all or none.
 
