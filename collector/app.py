@@ -4,6 +4,8 @@
 each part of the app registers itself with its own `init_app`, so this stays short.
 """
 
+import os
+import time
 from datetime import timedelta
 
 from flask import Flask, render_template, request
@@ -58,6 +60,13 @@ def create_app(workspace, test_config=None):
     sync_api.init_app(app, csrf)
     devices.init_app(app)
 
+    @app.before_request
+    def fresh_forms():
+        # A form dropped into the folder, or taken from the hub by `collector sync`,
+        # is offered without restarting; the folder is looked at every few seconds at most.
+        if not request.path.startswith("/static/"):
+            reload_forms_if_changed(app)
+
     @app.after_request
     def headers(response):
         for name, value in SECURITY_HEADERS.items():
@@ -110,9 +119,32 @@ def error_page(code, message):
     return render_template("error.html", code=code, message=message)
 
 
+FORMS_CHECK_SECONDS = 2.0
+
+
+def _forms_signature(folder):
+    try:
+        return sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in os.scandir(folder)
+                      if e.name.endswith((".yaml", ".yml")))
+    except OSError:
+        return None
+
+
+def reload_forms_if_changed(app):
+    state = app.extensions["forms_checked"]
+    if time.monotonic() - state["at"] < FORMS_CHECK_SECONDS:
+        return
+    state["at"] = time.monotonic()
+    signature = _forms_signature(app.extensions["workspace"].forms_dir)
+    if signature != state["signature"]:
+        reload_forms(app)
+
+
 def reload_forms(app):
     """Read the workspace's forms; keep each version's YAML in the store for later."""
     workspace = app.extensions["workspace"]
+    # Looked at before reading, so a file changed while reading is read again next time.
+    signature = _forms_signature(workspace.forms_dir)
     found, problems = workspace.load_forms()
     for form_id, form in list(found.items()):
         with open(form.source, encoding="utf-8") as f:
@@ -125,4 +157,5 @@ def reload_forms(app):
             del found[form_id]
     app.extensions["forms"] = found
     app.extensions["form_problems"] = problems
+    app.extensions["forms_checked"] = {"at": time.monotonic(), "signature": signature}
     return found, problems

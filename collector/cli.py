@@ -226,7 +226,10 @@ def event_set(workspace, name, venue, date_):
 @pass_workspace
 @click.option("--json", "as_json", is_flag=True, help="Print the event as JSON.")
 def event_show(workspace, as_json):
-    """Show the current event."""
+    """Show the current event.
+
+    Example: collector event show --json
+    """
     event = workspace.store.current_event()
     if as_json:
         click.echo(json.dumps(event))
@@ -239,7 +242,10 @@ def event_show(workspace, as_json):
 @event_group.command("clear")
 @pass_workspace
 def event_clear(workspace):
-    """Stop recording an event with new responses."""
+    """Stop recording an event with new responses.
+
+    Example: collector event clear
+    """
     workspace.store.clear_event()
     click.echo("No current event.")
 
@@ -473,7 +479,10 @@ def settings_group():
 @settings_group.command("show")
 @pass_workspace
 def settings_show(workspace):
-    """List every setting with its value and what it does."""
+    """List every setting with its value and what it does.
+
+    Example: collector settings show
+    """
     from .workspace import SETTINGS
 
     for setting in SETTINGS:

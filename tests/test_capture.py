@@ -224,3 +224,14 @@ def test_drafts_untouched_for_days_are_dropped_at_start_up(workspace):
     store.db.conn.commit()
     create_app(workspace, {"TESTING": True})
     assert store.get_draft(old) is None and store.get_draft(fresh) is not None
+
+
+def test_a_form_added_to_the_folder_is_offered_without_a_restart(client, workspace, monkeypatch):
+    monkeypatch.setattr("collector.app.FORMS_CHECK_SECONDS", 0)
+    assert "Library survey" not in client.get("/").text
+    (workspace.forms_dir / "library.yaml").write_text(
+        "id: library\nversion: 1\ntitle: Library survey\nsections:\n  - id: s\n    title: S\n"
+        "    questions:\n      - {id: q, type: text, label: Anything else}\n", encoding="utf-8")
+    assert "Library survey" in client.get("/").text
+    (workspace.forms_dir / "library.yaml").unlink()
+    assert "Library survey" not in client.get("/").text

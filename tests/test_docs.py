@@ -52,3 +52,31 @@ def test_every_yaml_example_in_the_guide_that_is_a_whole_form_loads():
     assert len(whole) >= 2
     for block in whole:
         forms.load_form_text(block, "docs/forms.md")
+
+
+def _commands(group, prefix=()):
+    """(words, command) for every command a user can run, groups that run on their own included."""
+    import click
+
+    for name, command in group.commands.items():
+        if command.hidden:
+            continue
+        path = prefix + (name,)
+        if isinstance(command, click.Group):
+            if command.invoke_without_command:
+                yield path, command
+            yield from _commands(command, path)
+        else:
+            yield path, command
+
+
+def test_every_command_is_in_the_readme_and_has_help_with_an_example():
+    from collector.cli import main
+
+    commands = dict(_commands(main))
+    assert ("sync", "import") in commands and ("devices", "add") in commands
+    missing = [" ".join(words) for words in commands
+               if not re.search(r"collector (-w \S+ )?" + re.escape(" ".join(words)) + r"\b", README)]
+    assert not missing, f"README.md does not mention: {missing}"
+    unexplained = [" ".join(words) for words, command in commands.items() if "Example:" not in (command.help or "")]
+    assert not unexplained, f"these commands' help gives no example: {unexplained}"
