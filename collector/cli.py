@@ -177,20 +177,33 @@ def _serve_https(app, workspace, host, port):
 
 @main.command("password")
 @pass_workspace
-def password(workspace):
-    """Choose the coordinator password (asked twice, never shown).
+@click.option("--volunteer", is_flag=True, help="Set the volunteers' PIN (for keying paper copies) instead.")
+def password(workspace, volunteer):
+    """Choose the coordinator password, or with --volunteer the volunteers' PIN
+    (asked twice, never shown, kept only as a salted hash).
 
-    Example: collector password
+    Example: collector password --volunteer
     """
     from werkzeug.security import generate_password_hash
 
-    from .coordinator import MIN_PASSWORD
+    from .auth import MIN_PASSWORD, check_pin
 
+    if volunteer:
+        value = click.prompt("New volunteer PIN", hide_input=True, confirmation_prompt=True)
+        problem = check_pin(value)
+        if problem:
+            raise click.ClickException(problem)
+        workspace.config["volunteer_pin"] = generate_password_hash(value)
+        workspace.save()
+        workspace.store.record_audit("volunteer PIN set", "cli", {})
+        click.echo("The volunteer PIN is set. Volunteers sign in with it at /coordinator/login to key paper copies.")
+        return
     value = click.prompt("New coordinator password", hide_input=True, confirmation_prompt=True)
     if len(value) < MIN_PASSWORD:
         raise click.ClickException(f"use at least {MIN_PASSWORD} characters.")
     workspace.config["coordinator_password"] = generate_password_hash(value)
     workspace.save()
+    workspace.store.record_audit("coordinator password set", "cli", {})
     click.echo("The coordinator password is set.")
 
 

@@ -5,29 +5,25 @@ Behind a password the coordinator chooses on first run, on the laptop itself
 surveys never need it.
 """
 
-import functools
-import ipaddress
 import statistics
-import threading
-import time
 from collections import Counter
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 from wtforms import DateField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from forms import OTHER, other_key
 
+from .auth import MIN_PASSWORD, from_this_laptop, role_of_secret, sign_in, signed_in, throttle
 from .context import form_or_404, form_version, get_forms, get_store, get_workspace
 from .charts import bar_chart
 from .netinfo import qr_svg
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
-MIN_PASSWORD = 8
 PAGE_SIZE = 50
 
 
@@ -54,59 +50,6 @@ class ConfirmForm(FlaskForm):
     """Only the CSRF token: for buttons that change something."""
 
 
-def _from_this_laptop():
-    try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
-    except ValueError:
-        return False
-
-
-def signed_in(view):
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        workspace = get_workspace()
-        if not workspace.config.get("coordinator_password"):
-            workspace.reload()
-            if not workspace.config.get("coordinator_password"):
-                return redirect(url_for("coordinator.setup"))
-        if not session.get("coordinator") or session.get("device") != workspace.device_id:
-            return redirect(url_for("coordinator.login", next=request.path if request.method == "GET" else None))
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-class Throttle:
-    """Slows password guessing: after a few wrong passwords from one address, wait."""
-
-    def __init__(self, attempts=5, window=600):
-        self.attempts = attempts
-        self.window = window
-        self.failures = {}
-        self.lock = threading.Lock()
-
-    def _recent(self, who, now):
-        return [t for t in self.failures.get(who, []) if now - t < self.window]
-
-    def wait(self, who):
-        """Seconds until this address may try again (0 when it may try now)."""
-        now = time.monotonic()
-        with self.lock:
-            recent = self._recent(who, now)
-            self.failures[who] = recent
-            return 0 if len(recent) < self.attempts else int(self.window - (now - recent[0])) + 1
-
-    def failed(self, who):
-        now = time.monotonic()
-        with self.lock:
-            self.failures[who] = self._recent(who, now) + [now]
-
-    def succeeded(self, who):
-        with self.lock:
-            self.failures.pop(who, None)
-
-
-throttle = Throttle()
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -115,22 +58,15 @@ def setup():
     workspace.reload()
     if workspace.config.get("coordinator_password"):
         return redirect(url_for("coordinator.login"))
-    if not _from_this_laptop():
+    if not from_this_laptop():
         return render_template("coordinator/setup_elsewhere.html"), 403
     form = SetupForm()
     if form.validate_on_submit():
         workspace.config["coordinator_password"] = generate_password_hash(form.password.data)
         workspace.save()
-        _sign_in(workspace)
+        sign_in(workspace, "coordinator")
         return redirect(url_for("coordinator.dashboard"))
     return render_template("coordinator/setup.html", form=form, min_length=MIN_PASSWORD), 400 if form.errors else 200
-
-
-def _sign_in(workspace):
-    session.clear()
-    session.permanent = True
-    session["coordinator"] = True
-    session["device"] = workspace.device_id
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -147,14 +83,18 @@ def login():
         minutes = throttle.wait(who) // 60 + 1
         return render_template("coordinator/login.html", form=form, failed=False, wait=minutes), 429
     if form.validate_on_submit():
-        if check_password_hash(stored, form.password.data):
+        role = role_of_secret(workspace, form.password.data)
+        if role is not None:
             throttle.succeeded(who)
-            _sign_in(workspace)
+            sign_in(workspace, role)
+            home = url_for("coordinator.dashboard") if role == "coordinator" else url_for("paper.choose")
             target = request.args.get("next", "")
-            if not target.startswith(("/coordinator", "/paper")) or "//" in target:
-                target = url_for("coordinator.dashboard")
+            allowed = ("/coordinator", "/paper") if role == "coordinator" else ("/paper",)
+            if not target.startswith(allowed) or "//" in target:
+                target = home
             return redirect(target)
         throttle.failed(who)
+        get_store().record_audit("sign-in refused", "visitor", {"address": who})
         failed = True
     return render_template("coordinator/login.html", form=form, failed=failed), 400 if (failed or form.errors) else 200
 

@@ -11,7 +11,8 @@ from wtforms.validators import DataRequired, Length
 from sync import SyncError, hub
 
 from .context import get_store, get_workspace
-from .coordinator import ConfirmForm, signed_in
+from .auth import signed_in
+from .coordinator import ConfirmForm
 from .netinfo import qr_svg
 
 bp = Blueprint("devices", __name__, url_prefix="/coordinator/laptops")

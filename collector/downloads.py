@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from .context import form_or_404, get_store, get_workspace
-from .coordinator import signed_in
+from .auth import signed_in
 from .export import ExportError, plan_export
 from .export_write import EXTENSIONS, MEDIA_TYPES, text_chunks, write_to
 

@@ -7,7 +7,7 @@ page holds every printed question, numbered as on paper and quick from the
 keyboard (static/paper.js). With the double_entry setting on, two people key
 each copy; keyings that differ wait at /paper/check until a coordinator decides.
 
-Behind the coordinator sign-in: these pages show stored answers.
+Keying is for signed-in volunteers and coordinators; deciding between keyings for coordinators.
 """
 
 import secrets
@@ -17,7 +17,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from .context import form_or_404, form_version, get_forms, get_store, get_workspace
-from .coordinator import show_answer, signed_in
+from .auth import signed_in, volunteer_signed_in
+from .coordinator import show_answer
 from .fields import UnknownField
 from .i18n import translate_message
 from .paper_entry import (
@@ -58,7 +59,7 @@ def _shown(errors):
 
 
 @bp.get("/")
-@signed_in
+@volunteer_signed_in
 def choose():
     store = get_store()
     return render_template(
@@ -71,7 +72,7 @@ def choose():
 
 
 @bp.route("/f/<form_id>", methods=["GET", "POST"])
-@signed_in
+@volunteer_signed_in
 def serial(form_id):
     form = form_or_404(form_id)
     lang = _copy_language(form, request.values.get("lang"))
@@ -127,7 +128,7 @@ def _refused(form, lang, exc):
 
 
 @bp.route("/f/<form_id>/<serial>", methods=["GET", "POST"])
-@signed_in
+@volunteer_signed_in
 def entry(form_id, serial):
     form = form_or_404(form_id)
     if normalise_serial(serial) != serial:
@@ -187,7 +188,7 @@ def _entry_page(form, serial, lang, entry_id, raw, clean, errors, status=200):
 
 
 @bp.get("/f/<form_id>/<serial>/done")
-@signed_in
+@volunteer_signed_in
 def done(form_id, serial):
     form = form_or_404(form_id)
     lang = _copy_language(form, request.args.get("lang"))

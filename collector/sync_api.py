@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sync import SyncError, hub
 
 from .context import get_forms, get_store, get_workspace
-from .coordinator import Throttle
+from .auth import Throttle
 from .outbox import error
 
 bp = Blueprint("sync_api", __name__)

@@ -143,7 +143,7 @@ def test_a_response_to_an_older_version_shows_with_its_own_questions(client, coo
 
 
 def test_repeated_wrong_passwords_are_slowed_down(client, coordinator):
-    from collector.coordinator import throttle
+    from collector.auth import throttle
 
     coordinator.sign_in()
     client.post("/coordinator/logout", data={"csrf_token": csrf_of(client.get("/coordinator/").text)})

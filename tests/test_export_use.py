@@ -210,4 +210,4 @@ def test_downloads_need_the_password_and_the_pages_token(client, coordinator, wo
     assert client.post("/coordinator/forms/visit/export", data={"format": "csv"}).status_code == 400
     assert download(client, form_id="nope").status_code == 404
     bad = download(client, since="not a date")
-    assert bad.status_code == 302 and not workspace.store.audit_log()
+    assert bad.status_code == 302 and not workspace.store.audit_log("export")

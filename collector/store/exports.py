@@ -112,7 +112,7 @@ class ExportsMixin:
 # What an export reads of each response, in this order.
 EXPORT_COLUMNS = ("id", "reference", "form_version", "language", "source", "device_id", "event_id",
                   "paper_serial", "started_at", "submitted_at", "answers")
-AUDIT_ACTORS = ("cli", "coordinator")
+AUDIT_ACTORS = ("cli", "coordinator", "volunteer", "visitor", "hub", "laptop")
 
 
 def _quote(name):
