@@ -11,11 +11,12 @@ many responses there are; nothing here runs SQL.
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
+from operator import itemgetter
 
 import forms
 from forms import OTHER, other_key
 
-from .export_cells import WORDS, arrange, label_value, option_names, question_cells, reader
+from .export_cells import WORDS, label_value, option_names, question_cells, question_reads
 from .store import SOURCES
 
 # (column, what it holds): the response's own details, before its answers.
@@ -50,11 +51,13 @@ class Column:
     personal: bool = False
     qtype: str | None = None
     free: bool = False  # may hold text a spreadsheet could take for a formula
+    quoted: bool = False  # may hold a comma, a double quote or a line break, which CSV must quote
 
 
 FREE_TEXT = ("text", "textarea", "email", "phone", "postcode")
 RISKY_START = frozenset("=+-@\t\r#")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+QUOTED = re.compile(r'[,"\r\n]')
 
 
 def _risky(texts):
@@ -76,23 +79,28 @@ def columns_of(q, lang, labels=False):
         return []
     label = q.label.pick(lang)
     col = dict(qid=q.id, personal=q.personal, qtype=q.type)
-    risky = _risky(_option_texts(q, labels))
+    texts = _option_texts(q, labels)
+    risky = _risky(texts)
+    quoted = any(QUOTED.search(str(t)) for t in texts)
     out = []
     if q.type in ("choices", "ranking"):
         part = "option" if q.type == "choices" else "rank"
-        out.append(Column(q.id, label, "joined", free=risky, **col))
+        out.append(Column(q.id, label, "joined", free=risky, quoted=quoted, **col))
         out += [Column(f"{q.id}.{c.value}", f"{label}: {c.label.pick(lang)}", part, part=c.value, sqltype="INTEGER", **col)
                 for c in q.choices]
     elif q.type == "grid":
         out += [Column(f"{q.id}.{s.id}", f"{label}: {s.label.pick(lang)}", "statement", part=s.id,
-                       sqltype="INTEGER" if q.scale else "TEXT", free=risky and not q.scale, **col) for s in q.statements]
+                       sqltype="INTEGER" if q.scale else "TEXT", free=risky and not q.scale, quoted=quoted and not q.scale, **col)
+                for s in q.statements]
     else:
         numeric = q.type in ("scale", "consent") or (q.type == "number" and not q.decimals)
         sqltype = "REAL" if q.type == "number" and q.decimals else "INTEGER" if numeric else "TEXT"
         free = q.type in FREE_TEXT or (q.type in ("choice", "yes_no") and risky)
-        out.append(Column(q.id, label, "answer", sqltype=sqltype, free=free, **col))
+        quoted = q.type in FREE_TEXT or (q.type in ("choice", "yes_no") and quoted)
+        out.append(Column(q.id, label, "answer", sqltype=sqltype, free=free, quoted=quoted, **col))
     if q.other:
-        out.append(Column(other_key(q.id), f"{label}: {WORDS.get(lang, WORDS['en'])[OTHER]}", "other", free=True, **col))
+        out.append(Column(other_key(q.id), f"{label}: {WORDS.get(lang, WORDS['en'])[OTHER]}", "other", free=True,
+                          quoted=True, **col))
     return out
 
 
@@ -118,8 +126,9 @@ def merge_columns(current, older):
                 i = where[col.key]
                 if merged[i].sqltype != col.sqltype and merged[i].sqltype:
                     merged[i] = replace(merged[i], sqltype="")
-                if (col.personal, col.free) != (merged[i].personal, merged[i].free):
-                    merged[i] = replace(merged[i], personal=col.personal or merged[i].personal, free=col.free or merged[i].free)
+                if (col.personal, col.free, col.quoted) != (merged[i].personal, merged[i].free, merged[i].quoted):
+                    merged[i] = replace(merged[i], personal=col.personal or merged[i].personal,
+                                        free=col.free or merged[i].free, quoted=col.quoted or merged[i].quoted)
                 after = i
                 continue
             merged.insert(after + 1, col)
@@ -191,9 +200,14 @@ class Export:
             name = key
             while name in taken:
                 name = "response_" + name
-            meta.append(Column(name, text, "meta", free=key in ("device", "event")))
+            meta.append(Column(name, text, "meta", free=key in ("device", "event"), quoted=key in ("device", "event")))
         self.columns = meta + self.question_columns
-        self._builders = {}
+        # What the store reads of each response: every version's, the current version's first.
+        reads = {}
+        for f in self.versions.values():
+            for q in self._included(f, f.languages[0]):
+                reads.update(dict.fromkeys(question_reads(q)))
+        self.reads = list(reads)
 
     def free_columns(self):
         """Indices of the columns that may hold text a spreadsheet could run as a formula."""
@@ -242,42 +256,82 @@ class Export:
                 self.devices.get(device, device), self.events.get(event, event) if event else None,
                 r["paper_serial"], r["started_at"], r["submitted_at"]]
 
-    def _builder(self, version, language):
-        """(form, language, cells) for responses to one version in one language, where
-        cells(answers) gives the question columns' cells in the order of self.columns."""
-        key = (version, language)
-        if key not in self._builders:
-            form = self.versions.get(version, self.form)
-            lang = language if language in form.languages else form.languages[0]
-            wanted = [c.key for c in self.question_columns]
-            included = set(wanted)
-            parts, keys, run = [], [], []
-            for q in form.questions:
-                own = [c.key for c in columns_of(q, lang)]
-                if not own or own[0] not in included:
-                    continue
-                keys += own
-                part = question_cells(q, lang, self.labels)
-                if part is None:
-                    run.append(q.id)
-                    continue
-                if run:
-                    parts.append(reader(run))
-                    run = []
-                parts.append(part)
-            if run:
-                parts.append(reader(run))
-            self._builders[key] = (form, lang, arrange(parts, keys, wanted))
-        return self._builders[key]
+    def _version(self, version, language):
+        """(form, language) to read responses to one version in one language with."""
+        form = self.versions.get(version, self.form)
+        return form, language if language in form.languages else form.languages[0]
 
-    def rows(self):
-        """Lists of rows, a batch at a time, in the order of self.columns."""
-        for batch in self._batches():
+    def _included(self, form, lang):
+        """The questions of one version that have columns in this export."""
+        included = {c.key for c in self.question_columns}
+        return [q for q in form.questions if (own := columns_of(q, lang)) and own[0].key in included]
+
+    def _finisher(self, version, language, text=False):
+        """finish(read) for responses to one version in one language: the row, in the order of
+        self.columns, from what the store read (EXPORT_META, then self.reads, then with
+        text=False the rowid). With text, the store's rows are lists of str, and so are ours."""
+        form, lang = self._version(version, language)
+        questions = self._included(form, lang)
+        meta = len(META)
+        where = {read: meta + i for i, read in enumerate(self.reads)}
+        places, relabel, spreads = [], [], []
+        for q in questions:
+            reads = question_reads(q)
+            names, spread = question_cells(q, lang, self.labels, text)
+            start = meta + len(places)
+            relabel += [(start + i, names[i].get) for i in sorted(names)]
+            if spread:
+                spreads.append((start, spread))
+            places += [where[read] for read in reads]
+        # Right to left, so spreading one question's reads into its cells moves none still to do.
+        spreads.reverse()
+        end = meta + len(places)
+        pick = None if places == list(range(meta, end)) else itemgetter(*range(meta), *places)
+        keys = [c.key for q in questions for c in columns_of(q, lang)]
+        wanted = [c.key for c in self.question_columns]
+        arrange = None
+        if keys != wanted:
+            at = {k: meta + i for i, k in enumerate(keys)}
+            # A column this version does not have reads the blank put after its cells.
+            arrange = itemgetter(*range(meta), *[at.get(k, meta + len(keys)) for k in wanted])
+        devices, events = self.devices, self.events
+        nothing = "" if text else None
+
+        def finish(read):
+            if pick:
+                row = list(pick(read))
+            else:
+                row = read if text else list(read)  # text rows are new lists, ours to change
+                del row[end:]
+            device, event = row[5], row[6]
+            row[5] = devices.get(device, device)
+            row[6] = events.get(event, event) if event else nothing
+            for i, label in relabel:
+                value = row[i]
+                row[i] = label(value, value)
+            for start, spread in spreads:
+                spread(row, start)
+            if arrange:
+                row.append(nothing)
+                row = list(arrange(row))
+            return row
+        return finish
+
+    def rows(self, text=False):
+        """Lists of rows, a batch at a time, in the order of self.columns.
+
+        Cells are plain values (str, int, float, or None where there is
+        nothing); with text, all str ('' where there is nothing), for CSV.
+        """
+        finishers = {}
+        by_language = self.labels  # codes are the same in every language
+        for batch in self.store.iter_answer_rows(self.form.id, self.reads, self.since, self.source, self.event_ids,
+                                                 text=text):
             out = []
-            for r in batch:
-                row = self._meta(r)
-                row += self._builder(r["form_version"], r["language"])[2](r["answers"])
-                out.append(row)
+            for read in batch:
+                key = (read[2], read[3]) if by_language else read[2]
+                finish = finishers.get(key) or finishers.setdefault(key, self._finisher(read[2], read[3], text))
+                out.append(finish(read))
             yield out
 
     def records(self):
@@ -286,7 +340,7 @@ class Export:
         for batch in self._batches():
             out = []
             for r in batch:
-                form, lang, _cells = self._builder(r["form_version"], r["language"])
+                form, lang = self._version(r["form_version"], r["language"])
                 record = dict(zip(names, self._meta(r)))
                 record["form_id"] = self.form.id
                 record["answers"] = self._answers(form, lang, r["answers"])

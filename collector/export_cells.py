@@ -1,11 +1,15 @@
-"""How answers become cells: one function per question, built once per form version and language.
+"""How answers become cells: what to read of each question, and how what was read becomes its cells.
 
-An export of a million responses calls these a million times each, so they
-read each answer once and leave as much as they can to C (map, dict.get,
-itemgetter). Pure: they know the form model and plain answers, nothing else.
+SQLite picks each answer out of a response (store.iter_answer_rows), so most
+answers arrive as their one cell. The rest are worked out here, once per form
+version and language: labels in place of codes (a dict lookup per cell), and
+a choices or ranking answer spread into one cell per option (once per
+distinct answer, then looked up: an export of a million responses meets the
+same few answers again and again). Pure: these know the form model and plain
+values, nothing else.
 """
 
-from operator import itemgetter
+import json
 
 from forms import OTHER, other_key
 
@@ -14,37 +18,8 @@ WORDS = {
     "en": {"yes": "Yes", "no": "No", OTHER: "Other", "agreed": "Agreed"},
     "cy": {"yes": "Ie", "no": "Na", OTHER: "Arall", "agreed": "Cytuno"},
 }
-
-
-def reader(qids):
-    """The cells of questions whose stored answer is their one cell, read in one go."""
-    qids = tuple(qids)
-    return lambda a: map(a.get, qids)
-
-
-def arrange(parts, keys, wanted):
-    """cells(answers): the parts' cells, put in the order of the wanted keys (None where a
-    version has no such column). The usual case, one version, needs no reordering."""
-    if keys == wanted:
-        def cells(a):
-            out = []
-            for part in parts:
-                out += part(a)
-            return out
-        return cells
-    where = {k: i for i, k in enumerate(keys)}
-    picks = [where.get(k, len(keys)) for k in wanted]
-    if not picks:
-        return lambda a: []
-    pick = itemgetter(*picks) if len(picks) > 1 else (lambda cells: (cells[picks[0]],))
-
-    def arranged(a):
-        out = []
-        for part in parts:
-            out += part(a)
-        out.append(None)
-        return list(pick(out))
-    return arranged
+# Distinct answers a choices question remembers the cells of; past this it starts again.
+KNOWN_ANSWERS = 4096
 
 
 def option_names(q, lang):
@@ -71,71 +46,90 @@ def label_value(q, value, lang):
     return names.get(value, value) if isinstance(value, str) else value
 
 
-def flat(value):
-    """A cell for an answer whose shape its column does not expect (never from a valid form)."""
-    if isinstance(value, list):
-        return ";".join(map(str, value))
-    if isinstance(value, dict):
-        return ";".join(f"{k}={v}" for k, v in value.items())
-    return value
+def question_reads(q):
+    """What an export reads of q's answer, in the store's terms: [(keys, kind)].
 
-
-def question_cells(q, lang, labels):
-    """A function from a response's answers to the cells of q's columns, in columns_of's order,
-    or None when the stored answer is the one cell as it is (text, numbers, codes).
-
-    One function per question, not per column: a choices question with ten
-    options reads its answer once, which counts at a million responses.
+    kind is "value" (the answer as it is), "number" (the same, for a number
+    that may have decimals), "json" (its JSON text: a choices or ranking
+    answer, a list) or "true" (1 when it is true, else nothing: a consent). A
+    grid has a value per statement; an 'other' text comes last. None for a note.
     """
-    qid = q.id
-    names = option_names(q, lang) if labels else {}
-    okey = other_key(qid) if q.other else None
-    if q.type in ("choices", "ranking"):
-        values = [c.value for c in q.choices]
-        sep = "; " if labels else ";"
-        blank = [None] * (len(values) + 1 + bool(okey))
-        ranked = q.type == "ranking"
-
-        def several(a):
-            v = a.get(qid)
-            if v is None:
-                return blank
-            if v.__class__ is not list:
-                v = [v]
-            joined = sep.join([str(names.get(x, x)) for x in v]) if names else sep.join(map(str, v))
-            if ranked:
-                order = {x: i for i, x in enumerate(v, 1)}
-                out = [joined, *[order.get(x) for x in values]]
-            else:
-                chosen = set(v)
-                out = [joined, *[1 if x in chosen else 0 for x in values]]
-            if okey:
-                out.append(a.get(okey))
-            return out
-        return several
+    if not q.answerable:
+        return []
     if q.type == "grid":
-        sids = [s.id for s in q.statements]
-        grid_names = {} if q.scale else names
-        blank = [None] * len(sids)
+        reads = [((q.id, s.id), "value") for s in q.statements]
+    else:
+        kind = ("json" if q.type in ("choices", "ranking") else "true" if q.type == "consent"
+                else "number" if q.type == "number" and q.decimals else "value")
+        reads = [((q.id,), kind)]
+    if q.other:
+        reads.append(((other_key(q.id),), "value"))
+    return reads
 
-        def grid(a):
-            v = a.get(qid)
-            if v.__class__ is not dict:
-                return blank
-            if grid_names:
-                return [grid_names.get(v.get(s), v.get(s)) for s in sids]
-            return [v.get(s) for s in sids]
-        return grid
+
+def question_cells(q, lang, labels, text=False):
+    """How the values of q's reads become the cells of its columns: (names, spread).
+
+    names maps the place of a read among q's reads to {value: label}: a value
+    found there is written as its label, any other as it is. spread, for a
+    choices or ranking question, is spread(row, i): it replaces, in place, the
+    answer read at row[i] by the question's cells in columns_of's order (its
+    'other' text, read next, stays where it is). None for the others, whose
+    reads are their cells. With text, the values and cells are all str, as
+    the store reads them for CSV ('' where there is nothing).
+    """
+    names = option_names(q, lang) if labels else {}
+    if q.type in ("choices", "ranking"):
+        return {}, _several(q, names, text)
+    if q.type == "grid":
+        return ({i: names for i in range(len(q.statements))} if names and not q.scale else {}), None
     if q.type == "consent":
-        agreed = WORDS.get(lang, WORDS["en"])["agreed"] if labels else 1
-        return lambda a: [agreed if a.get(qid) is True else None]
-    if names:
-        def named(a):
-            v = a.get(qid)
-            cell = names.get(v, v) if v.__class__ is str else flat(v)
-            return [cell, a.get(okey)] if okey else [cell]
-        return named
+        return ({0: {"1" if text else 1: WORDS.get(lang, WORDS["en"])["agreed"]}} if labels else {}), None
+    return ({0: names} if names else {}), None
 
-    if okey:
-        return lambda a: [a.get(qid), a.get(okey)]
-    return None
+
+def _several(q, names, text):
+    """spread(row, i) for a choices or ranking question: its answer's JSON text at row[i]
+    becomes the options joined, then one cell per option (1 or 0 chosen, or the rank).
+
+    Most people give one of a few answers, so each distinct answer is spread
+    once and then looked up. A question not answered has its 'other' text
+    left out too. With text, the cells are str.
+    """
+    values = [c.value for c in q.choices]
+    sep = "; " if names else ";"
+    ranked = q.type == "ranking"
+    other = q.other
+    nothing = "" if text else None
+    number = str if text else int
+    yes, no = number(1), number(0)
+    blank = (nothing,) * (len(values) + 1)
+    known = {nothing: blank}
+
+    def cells_of(answer):
+        v = json.loads(answer)
+        if v is None:
+            return blank
+        if v.__class__ is not list:
+            v = [v]
+        joined = sep.join([str(names.get(x, x)) for x in v]) if names else sep.join(map(str, v))
+        if ranked:
+            order = {x: i for i, x in enumerate(v, 1)}
+            return (joined, *[number(order[x]) if x in order else nothing for x in values])
+        chosen = set(v)
+        return (joined, *[yes if x in chosen else no for x in values])
+
+    def learn(answer):
+        if len(known) >= KNOWN_ANSWERS:
+            known.clear()
+            known[nothing] = blank
+        cells = known[answer] = cells_of(answer)
+        return cells
+
+    def spread(row, i):
+        answer = row[i]
+        cells = known.get(answer) or learn(answer)
+        row[i:i + 1] = cells
+        if other and cells is blank:
+            row[i + len(blank)] = nothing
+    return spread

@@ -15,6 +15,7 @@ import os
 import re
 import tempfile
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 
 from .export import ExportError
@@ -43,17 +44,6 @@ def _inert_row(row):
     return [("'" + v) if v.__class__ is str and v[:1] in DANGER and not PLAIN_NUMBER(v) else v for v in row]
 
 
-def _make_inert(rows, free):
-    """Neutralise, in place, the cells of the columns that can hold free text (the others
-    hold numbers, dates or codes the form defines, checked once when the export is planned)."""
-    for row in rows:
-        for i in free:
-            v = row[i]
-            if v.__class__ is str and v[:1] in DANGER and not PLAIN_NUMBER(v):
-                row[i] = "'" + v
-    return rows
-
-
 def text_chunks(export, fmt, bom=False, text_row=True, progress=None):
     """The export as str chunks (a batch of rows each): CSV or JSON lines, for a file or a download.
 
@@ -74,14 +64,63 @@ def text_chunks(export, fmt, bom=False, text_row=True, progress=None):
     if text_row:
         writer.writerow(_inert_row([c.text for c in export.columns]))
     yield ("\ufeff" if bom else "") + buffer.getvalue()
-    free = export.free_columns()
-    for batch in export.rows():
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(_make_inert(batch, free))
-        yield buffer.getvalue()
+    text = csv_text(export.columns, writer, buffer)
+    for batch in export.rows(text=True):
+        yield text(batch)
         if progress:
             progress(len(batch))
+
+
+def csv_text(columns, writer, buffer):
+    """text(rows): the CSV text of rows of str cells of these columns, formula-proofed, exactly
+    as writer (a csv.writer into buffer) would write them, in about half its time.
+
+    Only the cells of columns that can hold free text are formula-proofed (the
+    others hold numbers, dates or codes the form defines, checked once when
+    the export is planned). csv.writer looks at every character of every cell
+    to see whether it needs quotes; most cells never do (codes, numbers,
+    dates), so only those of columns that may (free text, labels with commas)
+    are looked at one by one, and the others of a row are joined and looked at
+    all at once. If one of those holds a comma, a quote or a line break after
+    all (a hand-edited database), csv.writer writes that row.
+    """
+    touched = [(i, c.free, c.quoted) for i, c in enumerate(columns) if c.free or c.quoted]
+    free = [i for i, c in enumerate(columns) if c.free]
+    plain = [i for i, c in enumerate(columns) if not c.quoted]
+    others = itemgetter(*plain) if len(plain) > 1 else (lambda cells: [cells[i] for i in plain])
+    commas = len(plain) - 1
+
+    def written(row):
+        for i in free:
+            row[i] = inert(row[i])
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(row)
+        return buffer.getvalue()[:-2]
+
+    def text(rows):
+        lines = []
+        for row in rows:
+            rest = ",".join(others(row))
+            if rest.count(",") != commas or '"' in rest or "\n" in rest or "\r" in rest:
+                lines.append(written(row))
+                continue
+            for i, proof, quote in touched:
+                cell = row[i]
+                if not cell:
+                    continue
+                if proof and cell[0] in DANGER and not PLAIN_NUMBER(cell):
+                    cell = "'" + cell
+                if quote:
+                    if '"' in cell:
+                        cell = '"' + cell.replace('"', '""') + '"'
+                    elif "," in cell or "\n" in cell or "\r" in cell:
+                        cell = '"' + cell + '"'
+                row[i] = cell
+            lines.append(",".join(row))
+        lines.append("")
+        return "\r\n".join(lines)
+    return text
 
 
 def write_xlsx(export, path, progress=None):
@@ -129,16 +168,22 @@ def write_xlsx(export, path, progress=None):
     sheets = 1
     sheet = new_sheet("Responses", header)
     used = 1
-    for batch in export.rows():
-        for row in batch:
-            if used == EXCEL_ROWS:
-                sheets += 1
-                sheet = new_sheet(f"Responses {sheets}", header)
-                used = 1
-            sheet.append(cells(sheet, row, free))
-            used += 1
-        if progress:
-            progress(len(batch))
+    try:
+        for batch in export.rows():
+            for row in batch:
+                if used == EXCEL_ROWS:
+                    sheets += 1
+                    sheet = new_sheet(f"Responses {sheets}", header)
+                    used = 1
+                sheet.append(cells(sheet, row, free))
+                used += 1
+            if progress:
+                progress(len(batch))
+    except BaseException:
+        # Finish the sheets' files now, or openpyxl writes to them once they are closed.
+        for written in book.worksheets:
+            written.close()
+        raise
     about = new_sheet("Questions", ["column", "question_id", "text", "type", "personal", "sensitive"])
     types = {q.id: q for q, _lang in export.questions()}
     for c in export.columns:
