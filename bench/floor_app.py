@@ -6,7 +6,10 @@ row to SQLite with the collector's durability settings (WAL,
 synchronous=FULL, one BEGIN IMMEDIATE transaction per write, one connection
 per thread). No templates, no sessions, no validation.
 
-    python bench/floor_app.py --port 8123 --db /tmp/floor.db --pages 1,3,4,5,6 --threads 16
+    python bench/floor_app.py --port 8123 --db /tmp/floor.db --pages 1,3,4,5,6 --threads 16 --connection-limit 1000
+
+--connection-limit is waitress's: it stops accepting connections beyond it (100 by
+default), and every simulated tablet keeps one open.
 """
 
 import argparse
@@ -105,12 +108,14 @@ def main():
     parser.add_argument("--db", required=True)
     parser.add_argument("--pages", required=True, help="section numbers a respondent visits, e.g. 1,3,4,5,6")
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--connection-limit", type=int, default=100, help="waitress's connection_limit")
     args = parser.parse_args()
     import waitress
 
     prepare(args.db)
     pages = [int(p) for p in args.pages.split(",")]
-    waitress.serve(create_app(args.db, pages), host="127.0.0.1", port=args.port, threads=args.threads, _quiet=True)
+    waitress.serve(create_app(args.db, pages), host="127.0.0.1", port=args.port, threads=args.threads,
+                   connection_limit=args.connection_limit, _quiet=True)
 
 
 if __name__ == "__main__":

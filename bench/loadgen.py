@@ -5,12 +5,18 @@ keep-alive connection and its own cookie (CSRF tokens are tied to the session
 cookie), and goes through a form the way a browser does: intro page, Start,
 one GET and one POST per visible section, the thank-you page.
 
+Saturated (no think time: each request as soon as the last one is answered,
+the most a server can be asked) or paced: a pause before every POST, as a
+person reads and answers the page, and between responses, as the tablet is
+handed on.
+
 Standard library only (http.client), so the bench adds no dependencies.
 Every loop is bounded both in count and in time; only 127.0.0.1 is used.
 """
 
 import copy
 import http.client
+import random
 import re
 import resource
 import threading
@@ -140,6 +146,10 @@ class Failure(Exception):
     pass
 
 
+class Stopped(Exception):
+    """The measured window closed while a paced tablet paused: its response is left unsent, as a person might."""
+
+
 class Tablet:
     def __init__(self, port):
         self.port = port
@@ -196,8 +206,14 @@ def _csrf(html, where):
     return match.group(1) or match.group(2)
 
 
-def fill_in(tablet, form_id, pages, record):
-    """One complete response. record(kind, start offset, seconds) is called for each request."""
+def fill_in(tablet, form_id, pages, record, pause=None):
+    """One complete response. record(kind, start offset, seconds) is called for each request.
+
+    pause(), when given, runs before each POST (the person reading and answering) and may raise
+    Stopped; never after the submit, so a response is either sent and counted or not sent at all.
+    """
+    pause = pause or (lambda: None)
+
     def call(kind, method, path, fields=None, expect=200):
         started = time.monotonic()
         status, location, text, seconds = tablet.request(method, path, fields)
@@ -211,6 +227,7 @@ def fill_in(tablet, form_id, pages, record):
 
     intro = f"/f/{form_id}"
     _, text = call("get", "GET", intro)
+    pause()
     location, _ = call("start", "POST", intro, [("csrf_token", _csrf(text, intro)), ("lang", "en")], expect=303)
     for number, fields, action in pages:
         match = re.fullmatch(r"/r/([^/]+)/(\d+)", location or "")
@@ -220,6 +237,7 @@ def fill_in(tablet, form_id, pages, record):
         if action == "submit" and 'value="submit"' not in text:
             raise Failure(f"{location}: the planned last page has no submit button")
         body = [("csrf_token", _csrf(text, location)), ("_action", action)] + list(fields)
+        pause()
         location, _ = call(action, "POST", location, body, expect=303)
     if not location.endswith("/thanks"):
         raise Failure(f"the submit was sent to {location}, not the thank-you page")
@@ -230,14 +248,20 @@ def fill_in(tablet, form_id, pages, record):
 # -- one load-generator process -------------------------------------------------
 
 
-def run_process(port, form_id, pages, tablets, warm, duration, barrier, queue):
+def run_process(port, form_id, pages, tablets, warm, duration, barrier, queue, think=None, seed=0):
     """Runs `tablets` tablets in threads of this process; puts a result dict on queue.
 
     Timeline: all processes meet at the barrier, then for `warm` seconds the
     tablets run unmeasured, then `duration` seconds are measured; after that
-    no new response is started and the ones in flight are finished.
+    no new response is started and the ones in flight are finished (paced
+    tablets instead stop at their next pause). think=(low, high) paces each
+    tablet: a pause drawn evenly from that many seconds before each POST and
+    between responses, and a first pause of up to `high` so that tablets do
+    not start in step. "served" counts the tablets that had at least one
+    request answered in the measured window: a tablet the server never let
+    in has none.
     """
-    result = {"completed": 0, "in_window": 0, "errors": 0, "error_samples": [],
+    result = {"completed": 0, "in_window": 0, "errors": 0, "error_samples": [], "served": 0,
               "lat": {"get": [], "start": [], "next": [], "submit": []}, "cpu": 0.0}
     lock = threading.Lock()
     go = threading.Event()
@@ -251,17 +275,29 @@ def run_process(port, form_id, pages, tablets, warm, duration, barrier, queue):
         go.wait(timeout=120)
         t0 = clock["t0"]
         window_start, window_end = t0 + warm, t0 + warm + duration
+        rng = random.Random(seed * 100_003 + index)  # the same pauses on every run
 
         def record(kind, started, seconds):
             if window_start <= started < window_end:
                 local[kind].append(seconds)
 
+        def pause():
+            time.sleep(rng.uniform(*think))
+            if time.monotonic() >= window_end:
+                raise Stopped
+
         try:
-            for _ in range(MAX_RESPONSES_PER_TABLET):
+            if think:
+                time.sleep(rng.uniform(0, think[1]))
+            for number in range(MAX_RESPONSES_PER_TABLET):
                 if time.monotonic() >= window_end or errors >= MAX_ERRORS_PER_TABLET:
                     break
                 try:
-                    fill_in(tablet, form_id, pages, record)
+                    if think and number:
+                        pause()  # the tablet is handed to the next person
+                    fill_in(tablet, form_id, pages, record, pause if think else None)
+                except Stopped:
+                    break
                 except Failure as exc:
                     errors += 1
                     if len(samples) < 3:
@@ -278,6 +314,7 @@ def run_process(port, form_id, pages, tablets, warm, duration, barrier, queue):
         with lock:
             result["completed"] += completed
             result["in_window"] += in_window
+            result["served"] += any(local.values())
             result["errors"] += errors
             result["error_samples"] += samples[: max(0, 5 - len(result["error_samples"]))]
             for k, v in local.items():

@@ -160,7 +160,8 @@ def _render_page(form, draft, number, raw, clean, errors, status=200):
     visible = _visible_sections(form, clean)
     lang = draft["language"]
     shown_errors = {qid: [translate_message(m) for m in msgs] for qid, msgs in errors.items()}
-    earlier = {k: v for k, v in clean.items() if _section_index(form, k) < number - 1}
+    section_of = _section_finder(form)
+    earlier = {k: v for k, v in clean.items() if section_of(k) < number - 1}
     return render_template(
         "section.html",
         form=form,
@@ -177,7 +178,7 @@ def _render_page(form, draft, number, raw, clean, errors, status=200):
         errors=shown_errors,
         earlier_json=json.dumps(earlier, ensure_ascii=False),
         # What the page's outbox needs to send the whole response by itself.
-        others_json=json.dumps({k: v for k, v in raw.items() if _section_index(form, k) != number - 1}, ensure_ascii=False),
+        others_json=json.dumps({k: v for k, v in raw.items() if section_of(k) != number - 1}, ensure_ascii=False),
         token=draft_token(draft["id"]),
     ), status
 
@@ -188,12 +189,19 @@ def _may_reveal_later(form, number):
     return any(s.show_if and here.intersection(s.show_if.references()) for s in form.sections[number:])
 
 
-def _section_index(form, key):
-    """Index of the section holding the question an answer key belongs to ('q' or 'q.other')."""
-    try:
-        return form.sections.index(form.section_of(key.split(".", 1)[0]))
-    except KeyError:
-        return len(form.sections)
+def _section_finder(form):
+    """A function giving the index of the section holding the question an answer key belongs to
+    ('q' or 'q.other'), or one past the last section for a key the form does not have.
+
+    Answers are sorted by page several times a request and form.section_of searches every
+    section on each call, so the lookup table is made once.
+    """
+    numbers = {}
+    for index, section in enumerate(form.sections):
+        for q in section.questions:
+            numbers.setdefault(q.id, index)
+    beyond = len(form.sections)
+    return lambda key: numbers.get(key.split(".", 1)[0], beyond)
 
 
 @bp.post("/r/<response_id>/<int:number>")
@@ -211,7 +219,8 @@ def save(response_id, number):
         abort(400, _("This page sent an answer the form does not have (%(field)s). Reload the page and try again.", field=exc.field))
     action = request.form.get("_action", "next")
     store = get_store()
-    raw = {k: v for k, v in draft["answers"].items() if _section_index(form, k) != number - 1}
+    section_of = _section_finder(form)
+    raw = {k: v for k, v in draft["answers"].items() if section_of(k) != number - 1}
     raw.update(posted)
 
     if action.startswith("lang:"):
@@ -241,9 +250,9 @@ def save(response_id, number):
     if errors:
         store.save_draft(response_id, raw)
         # Answers on another page no longer fit (the form or earlier answers changed).
-        first = min(_section_index(form, k) for k in errors) + 1
+        first = min(section_of(k) for k in errors) + 1
         first = min(max(first, 1), len(form.sections))
-        return _render_page(form, draft, first, raw, clean, {k: v for k, v in errors.items() if _section_index(form, k) == first - 1}, status=400)
+        return _render_page(form, draft, first, raw, clean, {k: v for k, v in errors.items() if section_of(k) == first - 1}, status=400)
     store.submit_response(response_id, clean)
     return _go(url_for("survey.thanks", response_id=response_id))
 
