@@ -1,20 +1,28 @@
 """`make bench`: capture throughput and latency, against a floor; start-up time; memory.
 
 1. Capture: `collector serve` in its own process on a free loopback port, on a
-   fresh demo workspace, with N simulated tablets (N = 1, 10, 50; separate
+   fresh demo workspace, with N simulated tablets (N = 1, 10, 50, 200; separate
    load-generator processes, see loadgen.py) filling in and submitting the
-   parks example. Measures completed submissions per second, page GET and
-   submit latency, the server's CPU per response and its peak memory, and
-   checks that the store holds exactly the responses the tablets completed.
+   parks example with no think time (saturated). Measures completed
+   submissions per second, page GET and submit latency, the server's CPU per
+   response and its peak memory, and checks that the store holds exactly the
+   responses the tablets completed and that every tablet was served.
+   Then paced: 50 and 200 tablets that pause like people between pages
+   (bench/paced.py); `--no-paced` skips it.
 2. Floor: the same load against a bare Flask app under waitress with the same
    thread count that commits one SQLite row per POST (floor_app.py).
 3. Start-up: launching `collector serve` to the first successful GET /, with
-   1 form and with 100 forms in the workspace.
+   1, 10 and 100 forms in the workspace.
 4. Exports: `collector export` to CSV and Excel at 10,000 to 1,000,000
    responses, against the sqlite3 tool's CSV dump (bench/export.py).
-5. Printing: the parks paper form with 1, 100 and 1,000 numbered copies, pages/s
-   and peak memory, against plain reportlab drawing the same content (bench/printing.py).
+   `--only export` runs this part alone and rewrites only its section.
+5. Printing: the parks paper form with 1 to 10,000 numbered copies, pages/s and
+   peak memory, against plain reportlab making the same pages (bench/printing.py).
    `--only printing` runs this part alone and rewrites only its section.
+6. Sync: a laptop pushing 10,000 and 100,000 responses to a hub over loopback
+   with `collector sync`, the same imported as a bundle, and re-syncs, beside a
+   bare waitress endpoint and a one-transaction import (bench/sync_bench.py).
+   `--only sync` runs this part alone and rewrites only its section.
 
 Writes docs/performance.md (overwritten each run). Only 127.0.0.1 is used.
 Exits 1 when a check fails (store count mismatch, request errors).
@@ -45,8 +53,10 @@ sys.path.insert(1, str(ROOT))
 
 import floor_app  # noqa: E402
 import loadgen  # noqa: E402
+import paced  # noqa: E402
 import export as export_bench  # noqa: E402
 import printing as printing_bench  # noqa: E402
+import sync_bench  # noqa: E402
 
 import forms  # noqa: E402
 
@@ -54,10 +64,15 @@ BIN = Path(sys.executable).parent
 COLLECTOR = str(BIN / "collector") if (BIN / "collector").exists() else shutil.which("collector")
 EXAMPLE = ROOT / "forms" / "examples" / "parks.yaml"
 OUT = ROOT / "docs" / "performance.md"
-TABLETS = (1, 10, 50)
+TABLETS = (1, 10, 50, 200)
+TARGET_TABLETS = 50  # an event's 20 to 50 tablets; the targets are set here
 READY_TIMEOUT = 60  # seconds for a server to answer GET /
 TARGET_RATIO = 0.5  # collector throughput at 50 tablets, relative to the floor
 TARGET_SUBMIT_P95_MS = 100  # at 50 tablets
+# waitress stops accepting connections at its connection_limit (100 by default) and every
+# tablet keeps one open, so the floor is given room for the most tablets run.
+FLOOR_CONNECTION_LIMIT = 1000
+CONNECTION_LIMIT_LOG = "reached the connection limit"  # what waitress logs when it stops accepting
 
 
 def say(text):
@@ -148,18 +163,19 @@ def run_cli(*args):
 # -- load ------------------------------------------------------------------------------
 
 
-def run_load(port, form_id, pages, tablets, warm, duration):
-    """Runs the tablets in separate processes; returns the merged result."""
+def run_load(port, form_id, pages, tablets, warm, duration, think=None):
+    """Runs the tablets in separate processes; returns the merged result (think: see loadgen.run_process)."""
     ctx = multiprocessing.get_context("spawn")
     nprocs = 1 if tablets == 1 else 2
     shares = [tablets // nprocs + (1 if i < tablets % nprocs else 0) for i in range(nprocs)]
     barrier = ctx.Barrier(nprocs)
     queue = ctx.Queue()
-    procs = [ctx.Process(target=loadgen.run_process, args=(port, form_id, pages, share, warm, duration, barrier, queue), daemon=True)
-             for share in shares]
+    procs = [ctx.Process(target=loadgen.run_process, args=(port, form_id, pages, share, warm, duration, barrier, queue, think, i),
+                         daemon=True)
+             for i, share in enumerate(shares)]
     for p in procs:
         p.start()
-    merged = {"completed": 0, "in_window": 0, "errors": 0, "error_samples": [],
+    merged = {"completed": 0, "in_window": 0, "errors": 0, "error_samples": [], "served": 0,
               "lat": {"get": [], "start": [], "next": [], "submit": []}, "cpu": 0.0}
     deadline = time.monotonic() + warm + duration + 4 * loadgen.REQUEST_TIMEOUT + 60
     parts = []
@@ -173,7 +189,7 @@ def run_load(port, form_id, pages, tablets, warm, duration):
         merged["errors"] += len(procs) - len(parts)
         merged["error_samples"].append(f"{len(procs) - len(parts)} load-generator processes gave no result")
     for part in parts:
-        for key in ("completed", "in_window", "errors", "cpu"):
+        for key in ("completed", "in_window", "errors", "cpu", "served"):
             merged[key] += part[key]
         merged["error_samples"] += part["error_samples"]
         for k, v in part["lat"].items():
@@ -194,7 +210,7 @@ def pct(values, *ps):
     return [cuts[p - 1] * 1000 for p in ps]
 
 
-def summarise(load, server_cpu, duration, rss, stored):
+def summarise(load, server_cpu, duration, rss, stored, tablets, log):
     done = load["completed"]
     get50, get95, get99 = pct(load["lat"]["get"], 50, 95, 99)
     sub50, sub95, sub99 = pct(load["lat"]["submit"], 50, 95, 99)
@@ -205,11 +221,12 @@ def summarise(load, server_cpu, duration, rss, stored):
         "server_cpu_ms": server_cpu / done * 1000 if done else float("nan"),
         "client_cpu_ms": load["cpu"] / done * 1000 if done else float("nan"),
         "rss": rss, "completed": done, "stored": stored, "errors": load["errors"],
-        "error_samples": load["error_samples"],
+        "error_samples": load["error_samples"], "tablets": tablets, "served": load["served"],
+        "connection_limit": CONNECTION_LIMIT_LOG in Path(log).read_text(errors="replace"),
     }
 
 
-def capture_run(tablets, pages, form, warm, duration, scratch, threads=None):
+def capture_run(tablets, pages, form, warm, duration, scratch, threads=None, think=None):
     tmp = Path(tempfile.mkdtemp(prefix="capture-", dir=scratch))
     workspace = tmp / "ws"
     run_cli("init", workspace, "--demo", "--name", "bench")
@@ -220,18 +237,18 @@ def capture_run(tablets, pages, form, warm, duration, scratch, threads=None):
     try:
         wait_ready(proc, port, tmp / "serve.log")
         cpu0 = cpu_seconds(proc.pid)
-        load = run_load(port, form.id, pages, tablets, warm, duration)
+        load = run_load(port, form.id, pages, tablets, warm, duration, think)
         server_cpu = cpu_seconds(proc.pid) - cpu0
         rss = peak_rss_mb(proc.pid)
         stored = int(run_cli("--workspace", workspace, "responses", "count", form.id).strip())
     finally:
         stop(proc)
-    result = summarise(load, server_cpu, duration, rss, stored)
+    result = summarise(load, server_cpu, duration, rss, stored, tablets, tmp / "serve.log")
     shutil.rmtree(tmp, ignore_errors=True)
     return result
 
 
-def floor_run(tablets, pages, form, threads, warm, duration, scratch):
+def floor_run(tablets, pages, form, threads, warm, duration, scratch, think=None):
     tmp = Path(tempfile.mkdtemp(prefix="floor-", dir=scratch))
     db = tmp / "floor.db"
     port = free_port()
@@ -239,19 +256,20 @@ def floor_run(tablets, pages, form, threads, warm, duration, scratch):
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, str(BENCH / "floor_app.py"), "--port", str(port), "--db", str(db),
-             "--pages", ",".join(str(p[0]) for p in pages), "--threads", str(threads)],
+             "--pages", ",".join(str(p[0]) for p in pages), "--threads", str(threads),
+             "--connection-limit", str(FLOOR_CONNECTION_LIMIT)],
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
     try:
         wait_ready(proc, port, log)
         cpu0 = cpu_seconds(proc.pid)
-        load = run_load(port, form.id, pages, tablets, warm, duration)
+        load = run_load(port, form.id, pages, tablets, warm, duration, think)
         server_cpu = cpu_seconds(proc.pid) - cpu0
         rss = peak_rss_mb(proc.pid)
         stored = floor_app.count_submitted(db)
     finally:
         stop(proc)
-    result = summarise(load, server_cpu, duration, rss, stored)
+    result = summarise(load, server_cpu, duration, rss, stored, tablets, log)
     shutil.rmtree(tmp, ignore_errors=True)
     return result
 
@@ -286,6 +304,19 @@ def startup_run(nforms, scratch):
         raise RuntimeError(f"the collector did not load {nforms} forms: {log.read_text(errors='replace')[:500]}")
     shutil.rmtree(tmp, ignore_errors=True)
     return seconds
+
+
+def startup_note(seconds):
+    """One sentence on how start-up grows with the number of forms, from {forms: median seconds}."""
+    sizes = sorted(seconds)
+    steps = [(a, b, (seconds[b] - seconds[a]) / (b - a) * 1000) for a, b in zip(sizes, sizes[1:])]
+    each = ", ".join(f"{ms:.0f} ms a form from {a} to {b}" for a, b, ms in steps)
+    first, last = steps[0][2], steps[-1][2]
+    linear = first > 0 and 0.67 <= last / first <= 1.5
+    return (f"Start-up is {seconds[sizes[0]]:.2f} s with {sizes[0]} form (Python, Flask and the store); more forms add"
+            f" {each}. "
+            + ("Each form is read, checked and recorded once, so start-up grows linearly with the number of forms."
+               if linear else "The cost per form is not constant, so start-up does not grow linearly with the number of forms."))
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -343,8 +374,8 @@ def fmt(value, digits=1):
     return "n/a" if value != value else f"{value:.{digits}f}"
 
 
-def report(cap, flo, startup, settings, checks, diag, profile, warnings=()):
-    """The text of docs/performance.md."""
+def report(cap, flo, startup, settings, checks, diag, profile, warnings=(), paced_runs=None):
+    """The text of docs/performance.md; paced_runs is (collector runs, floor runs) by number of tablets, or None."""
     ns = TABLETS
 
     def m(runs, key, index=None):
@@ -364,7 +395,7 @@ def report(cap, flo, startup, settings, checks, diag, profile, warnings=()):
     def row(label, fn):
         return f"| {label} | " + " | ".join(fn(n) for n in ns) + " |"
 
-    big = ns[-1]
+    big = TARGET_TABLETS
     ratio_ok = ratio[big] >= TARGET_RATIO
     p95_ok = sub95[big] < TARGET_SUBMIT_P95_MS
     pages = settings["pages"]
@@ -377,23 +408,25 @@ def report(cap, flo, startup, settings, checks, diag, profile, warnings=()):
         "the local Wi-Fi. This benchmark measures, on loopback:",
         "",
         f"- **Capture**: `collector serve` (waitress, {settings['threads']} threads, the default `threads` setting) on a",
-        "  fresh demo workspace, in its own process. Simulated tablets (1, 10 and 50, in separate",
+        f"  fresh demo workspace, in its own process. Simulated tablets ({', '.join(map(str, ns[:-1]))} and {ns[-1]}, in separate",
         "  load-generator processes, each tablet with its own cookie and keep-alive connection) fill in the",
         f"  parks example like a browser: intro page, Start, then GET and POST each of the {len(pages)} visible",
         "  pages (answering every visible question validly, with answers derived from the form model),",
-        "  then the thank-you page. No think time: every tablet starts its next response at once.",
+        "  then the thank-you page. No think time: every tablet starts its next response at once (the paced runs below"
+        " add people's pauses).",
         "  The load generator shares the machine's cores with the server (its CPU per response is in the table).",
         f"  Each run: {settings['warm']:g} s warm-up, then {settings['duration']:g} s measured.",
         "  *Throughput* is submissions completed in the measured window per second; *page GET* covers",
         "  every page shown (intro, each section, thank-you); *submit* is the final POST until its 303.",
         "  At the end the store must hold exactly the responses the tablets completed.",
         "- **Floor**: the same requests against a bare Flask app under waitress with the same thread",
-        "  count, where every GET returns a small fixed page and every POST commits one row to SQLite",
+        f"  count (and room for {FLOOR_CONNECTION_LIMIT:,} connections, where waitress's default is 100),"
+        " where every GET returns a small fixed page and every POST commits one row to SQLite",
         "  with the same durability (WAL, `synchronous=FULL`). It is what any Flask+SQLite design would",
         "  cost on this machine; the ratio collector/floor is the figure to watch, since the machine is",
         "  shared and noisy and absolute numbers move between runs.",
-        "- **Start-up**: from launching `collector serve` to the first successful GET /, with 1 form and",
-        "  with 100 forms (copies of parks.yaml) in a fresh workspace.",
+        "- **Start-up**: from launching `collector serve` to the first successful GET /, with 1, 10 and",
+        "  100 forms (copies of parks.yaml) in a fresh workspace.",
         "- **Peak memory**: VmHWM of the server process at the end of each capture run.",
         "",
         f"Figures are medians of {settings['repeats']} runs (start-up: {settings['startup_runs']} runs);"
@@ -407,9 +440,11 @@ def report(cap, flo, startup, settings, checks, diag, profile, warnings=()):
         f"| Date | {settings['date']} |",
         f"| Machine | {machine()} |",
         f"| Disk | workspace on {settings['fs']} |",
-        "| Command | `make bench` |",
+        f"| Command | {settings['command']} |",
         f"| Code | {settings['code']} |",
         f"| Time taken | {settings['elapsed']:.0f} s |",
+        f"| Other load | 1-minute load average {settings['load'][0]:.1f} at the start, {settings['load'][1]:.1f} at the end"
+        f" ({os.cpu_count()} cores; the machine is shared, so figures move between runs) |",
         "",
         "| Measurement | " + " | ".join(f"{n} tablet{'s' if n > 1 else ''}" for n in ns) + " |",
         "|---|" + "---:|" * len(ns),
@@ -427,12 +462,15 @@ def report(cap, flo, startup, settings, checks, diag, profile, warnings=()):
         row("Collector peak RSS (VmHWM), MB", lambda n: fmt(m(cap[n], "rss"))),
         row("Floor peak RSS (VmHWM), MB", lambda n: fmt(m(flo[n], "rss"))),
         row("Responses completed / stored (all runs)", lambda n: f"{sum(r['completed'] for r in cap[n])} / {sum(r['stored'] for r in cap[n])}"),
+        row("Tablets served in the measured window, collector / floor (fewest in a run)",
+            lambda n: f"{min(r['served'] for r in cap[n])} / {min(r['served'] for r in flo[n])}"),
         "",
         "| Start-up, `collector serve` to first GET / | Median of " + str(settings["startup_runs"]) + " |",
         "|---|---:|",
     ]
     for nforms, runs in startup.items():
         lines.append(f"| {nforms} form{'s' if nforms > 1 else ''} | {med(runs):.2f} s ({', '.join(f'{v:.2f}' for v in runs)}) |")
+    lines += ["", startup_note({k: med(v) for k, v in startup.items()})]
 
     # How cost grows with N.
     lo, hi = ns[0], ns[-1]
@@ -444,7 +482,10 @@ def report(cap, flo, startup, settings, checks, diag, profile, warnings=()):
         "## How cost grows with the number of tablets",
         "",
         f"Server CPU per response is {fmt(cpu[lo])} ms with {lo} tablet and {fmt(cpu[hi])} ms with {hi} tablets"
-        f" ({fmt(cpu_growth, 2)}×): "
+        f" ({fmt(cpu_growth, 2)}×"
+        + (f"; it served at most {max(r['served'] for r in cap[hi])} of the {hi}, see Targets"
+           if min(r["served"] for r in cap[hi]) < hi else "")
+        + "): "
         + ("the work per response is roughly constant, so total cost grows linearly with the number of"
            " responses." if linear else
            ("each response costs more as tablets are added, so cost grows faster than linearly with load"
@@ -467,10 +508,23 @@ def report(cap, flo, startup, settings, checks, diag, profile, warnings=()):
         f" ({fmt(ratio[big], 2)} of the floor)."
         + (f" But only because the floor itself slows down at {big} tablets: at {ns[1]} tablets the collector"
            f" reaches {fmt(ratio[ns[1]], 2)} of the floor." if ratio_ok and ratio[ns[1]] < TARGET_RATIO else ""),
-        f"- Submit p95 at {big} tablets < {TARGET_SUBMIT_P95_MS} ms: **{'met' if p95_ok else 'NOT MET'}**"
-        f" ({fmt(sub95[big], 0)} ms).",
+        f"- Submit p95 at {big} tablets < {TARGET_SUBMIT_P95_MS} ms, saturated (no think time):"
+        f" **{'met' if p95_ok else 'NOT MET'}** ({fmt(sub95[big], 0)} ms; the floor's own: {fmt(m(flo[big], 'submit', 1), 0)} ms).",
     ]
+    if paced_runs and big in paced_runs[0]:
+        p95 = paced.submit_p95(paced_runs[0][big])
+        lines.append(f"- Submit p95 at {big} tablets < {TARGET_SUBMIT_P95_MS} ms, paced ({paced.THINK[0]:g}–{paced.THINK[1]:g} s"
+                     f" pauses, see below): **{paced.verdict(p95, TARGET_SUBMIT_P95_MS)}** ({fmt(p95, 0)} ms).")
+    if ns[-1] > big and min(r["served"] for r in cap[ns[-1]]) < ns[-1]:
+        worst = min(r["served"] for r in cap[ns[-1]])
+        lines.append(f"- At {ns[-1]} tablets the collector served only {worst} of them in the measured window"
+                     + (": waitress's connection limit (100, the default, in `collector serve`) stopped it accepting"
+                        " connections, and the tablets it had accepted kept theirs open; the others waited until the"
+                        f" window closed. Its figures at {ns[-1]} tablets are for those it served."
+                        if any(r["connection_limit"] for r in cap[ns[-1]]) else "."))
     lines += ["", "## What limits capture", ""] + limits(cap, flo, tp, cpu, fcpu, diag, profile, settings)
+    if paced_runs:
+        lines += [""] + paced.section(*paced_runs, settings, TARGET_SUBMIT_P95_MS, big)
     lines += ["", "## Checks", ""]
     lines += [f"- {c}" for c in checks] if checks else ["- Every run: no request failed, and the store held exactly the responses the tablets completed."]
     lines += [f"- Warning: {w}." for w in warnings]
@@ -480,7 +534,7 @@ def report(cap, flo, startup, settings, checks, diag, profile, warnings=()):
 def limits(cap, flo, tp, cpu, fcpu, diag, profile, settings):
     """Bullet points on what bounds the collector, from this run's figures and an in-process profile."""
     ns = TABLETS
-    lo, hi = ns[0], ns[-1]
+    lo, hi = ns[0], TARGET_TABLETS
     sql, shares = profile["sql"], profile["shares"]
     get95 = med([r["get"][1] for r in cap[hi]])
     next95 = med([r["next95"] for r in cap[hi]])
@@ -498,17 +552,22 @@ def limits(cap, flo, tp, cpu, fcpu, diag, profile, settings):
         " for SQLite's single write lock. A thread that finds the write lock taken waits in SQLite's busy"
         " handler, which sleeps with back-off (1, 2, 5 … 100 ms) rather than queueing: the likely source of"
         " the long submit tail.",
-        f"- **Where the time goes** (in-process profile of {profile['count']} responses through Flask's test client,"
-        f" {fmt(shares['ms_per_response'])} ms each under cProfile): rendering templates {shares['render']:.0%},"
+        f"- **Where the CPU goes** (in-process profile of {profile['count']} responses through Flask's test client,"
+        f" {fmt(shares['ms_per_response'])} ms of CPU each under cProfile): rendering templates {shares['render']:.0%},"
         f" SQLite calls {shares['sqlite']:.0%}, checking answers (`forms.clean_answers`, run on every page GET"
-        f" and POST) {shares['clean_answers']:.0%}. The page templates (`section.html`, the `_questions.html`"
-        " macro per question and option) are the largest single cost.",
+        f" and POST) {shares['clean_answers']:.0%}."
+        + (" The page templates (`section.html`, the `_questions.html` macro per question and option) are the"
+           " largest single cost; the profiler inflates them (it charges every Python call), so the true share"
+           " is lower (about 30% when timed without it while writing this benchmark)."
+           if shares["render"] > shares["sqlite"] else ""),
         f"- **SQL per response: {sql['statements']:.0f} statements, {sql['commits']:.0f} durable commits.**"
-        f" {sql['schema_lookups']:.0f} are `select name from sqlite_master` table-existence checks made by"
-        f" sqlite-utils (`rows_where`, `insert`) on every call, and {sql['draft_reads']:.0f} read the draft"
-        " (`get_draft` on every GET and POST). Every durable commit is an fsync and waits for SQLite's"
+        + (f" {sql['schema_lookups']:.0f} are `select name from sqlite_master` table-existence checks made by"
+           " sqlite-utils (`rows_where`, `insert`) on every call." if sql["schema_lookups"] else "")
+        + " Every durable commit is an fsync and waits for SQLite's"
         f" single write lock. At {hi} tablets: page GET p95 {fmt(get95)} ms, Next POST p95"
-        f" {fmt(next95)} ms, submit p95 {fmt(sub95)} ms. Writes, not page views, make the tail.",
+        f" {fmt(next95)} ms, submit p95 {fmt(sub95)} ms. "
+        + ("Writes, not page views, make the tail." if sub95 > 1.25 * get95 else
+           "Page views wait about as long as writes: the tail is the queue for the one busy core, not the disk."),
     ]
     if diag:
         d_tp = med([r["throughput"] for r in diag])
@@ -520,9 +579,9 @@ def limits(cap, flo, tp, cpu, fcpu, diag, profile, settings):
             f" {fmt(d_tp, 2)} responses/s ({settings['threads']} threads: {fmt(tp[hi], 2)}), submit p95 {fmt(d_sub, 0)} ms"
             f" ({settings['threads']} threads: {fmt(c_sub, 0)} ms), {fmt(d_cpu)} ms CPU per response"
             f" (medians of {len(diag)} runs)."
-            + (f" On this 2-core machine, {settings['threads']} threads add contention, not capacity."
-               if d_tp >= 0.9 * tp[hi] and d_sub < c_sub else
-               " Fewer threads do not clearly help here."))
+            + (f" {settings['diag_threads']} threads do as well or better here." if d_tp >= 0.9 * tp[hi] and d_sub < c_sub else
+               f" On this 2-core machine {'more' if settings['diag_threads'] > settings['threads'] else 'fewer'}"
+               " threads add contention, not capacity."))
     f50 = {n: med([r["throughput"] for r in flo[n]]) for n in ns}
     if f50[hi] < 0.8 * max(f50.values()):
         out.append(
@@ -543,14 +602,19 @@ def main():
     parser.add_argument("--warm", type=float, default=2.0, help="unmeasured seconds at the start of each run")
     parser.add_argument("--duration", type=float, default=8.0, help="measured seconds per run")
     parser.add_argument("--diag-threads", type=int, default=16,
-                        help="also run the collector with this many threads at the largest N (0: skip)")
+                        help=f"also run the collector with this many threads at {TARGET_TABLETS} tablets (0: skip)")
+    parser.add_argument("--no-paced", action="store_true", help="skip the paced runs (tablets with think time)")
+    parser.add_argument("--paced-runs", type=int, default=1, help="paced runs per number of tablets")
+    parser.add_argument("--paced-duration", type=float, default=paced.DURATION, help="measured seconds per paced run")
     parser.add_argument("--startup-runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--no-export", action="store_true",
                         help="skip the export benchmark (its section of the report is kept from the last run)")
     parser.add_argument("--no-printing", action="store_true",
                         help="skip the printing benchmark (its section of the report is kept from the last run)")
-    parser.add_argument("--only", choices=["printing"],
+    parser.add_argument("--no-sync", action="store_true",
+                        help="skip the sync benchmark (its section of the report is kept from the last run)")
+    parser.add_argument("--only", choices=["printing", "export", "sync"],
                         help="run only this benchmark and rewrite only its section of the report")
     args = parser.parse_args()
     if args.only == "printing":
@@ -567,10 +631,38 @@ def main():
         args.out.write_text(text, encoding="utf-8")
         say(f"\nWrote the printing section of {args.out} in {printed['elapsed']:.0f} s")
         return
+    if args.only == "export":
+        scratch = Path(tempfile.mkdtemp(prefix="collector-bench-"))
+        try:
+            exports = export_bench.run(scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        old = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Performance\n"
+        text = export_bench.replace_section(
+            old, export_bench.section(exports, machine=machine(), command="`.venv/bin/python bench/run.py --only export`"))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        say(f"\nWrote the export section of {args.out} in {exports['elapsed']:.0f} s")
+        return
+    if args.only == "sync":
+        scratch = Path(tempfile.mkdtemp(prefix="collector-bench-"))
+        try:
+            synced = sync_bench.run(scratch)
+            (Path(tempfile.gettempdir()) / "collector-sync-bench.json").write_text(json.dumps(synced), encoding="utf-8")
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        old = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Performance\n"
+        text = sync_bench.replace_section(
+            old, sync_bench.section(synced, machine=machine(), command="`.venv/bin/python bench/run.py --only sync`"))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        say(f"\nWrote the sync section of {args.out} in {synced['elapsed']:.0f} s")
+        return
     if not COLLECTOR:
         sys.exit("the collector command is not installed; run `make install`")
 
     began = time.perf_counter()
+    load_before = os.getloadavg()[0]
     code = code_version()
     stamp = code_stamp()
     form = forms.load_form(EXAMPLE)
@@ -582,10 +674,30 @@ def main():
     say(f"Form {form.id}: pages {[p[0] for p in pages]}, {sum(len(p[1]) for p in pages)} fields posted; server threads {threads}")
     cap = {n: [] for n in TABLETS}
     flo = {n: [] for n in TABLETS}
-    startup = {1: [], 100: []}
+    startup = {1: [], 10: [], 100: []}
     diag = []
+    paced_cap = {n: [] for n in paced.TABLETS}
+    paced_flo = {n: [] for n in paced.TABLETS}
     checks = []  # failures: the run exits 1
     warnings = []  # doubts about the figures, reported but not failing
+
+    def check(r, what):
+        """Say a run's figures; note in checks whatever makes them untrustworthy."""
+        say(f"{what}: {r['throughput']:6.2f}/s  GET p95 {fmt(r['get'][1])} ms  submit p95 {fmt(r['submit'][1])} ms  "
+            f"cpu/resp {fmt(r['server_cpu_ms'])} ms  rss {fmt(r['rss'])} MB  completed {r['completed']} stored"
+            f" {r['stored']} errors {r['errors']} served {r['served']}/{r['tablets']}")
+        problems = []
+        if r["stored"] != r["completed"]:
+            problems.append(f"MISMATCH ({what}): the tablets completed {r['completed']} responses but the store holds {r['stored']}")
+        if r["errors"]:
+            problems.append(f"{r['errors']} failed requests ({what}): {r['error_samples'][:2]}")
+        if r["served"] < r["tablets"]:
+            problems.append(f"only {r['served']} of {r['tablets']} tablets had a request answered in the measured window ({what})"
+                            + ("; the server logged that it reached waitress's connection limit" if r["connection_limit"] else ""))
+        for msg in problems:
+            say("!" * 72 + "\n" + msg + "\n" + "!" * 72)
+            checks.append(f"**{msg}**")
+
     try:
         for rep in range(args.repeats):
             for n in TABLETS:
@@ -595,30 +707,19 @@ def main():
                     else:
                         r = floor_run(n, pages, form, threads, args.warm, args.duration, scratch)
                     runs[n].append(r)
-                    say(f"run {rep + 1}/{args.repeats} {kind:9} N={n:2}: {r['throughput']:6.2f}/s  "
-                        f"GET p95 {fmt(r['get'][1])} ms  submit p95 {fmt(r['submit'][1])} ms  "
-                        f"cpu/resp {fmt(r['server_cpu_ms'])} ms  rss {fmt(r['rss'])} MB  "
-                        f"completed {r['completed']} stored {r['stored']} errors {r['errors']}")
-                    if r["stored"] != r["completed"]:
-                        msg = (f"MISMATCH ({kind}, {n} tablets, run {rep + 1}): the tablets completed {r['completed']}"
-                               f" responses but the store holds {r['stored']}")
-                        say("!" * 72 + "\n" + msg + "\n" + "!" * 72)
-                        checks.append(f"**{msg}**")
-                    if r["errors"]:
-                        msg = f"{r['errors']} failed responses ({kind}, {n} tablets, run {rep + 1}): {r['error_samples'][:2]}"
-                        say("!! " + msg)
-                        checks.append(f"**{msg}**")
+                    check(r, f"run {rep + 1}/{args.repeats} {kind}, {n} tablets")
             if args.diag_threads:
-                r = capture_run(TABLETS[-1], pages, form, args.warm, args.duration, scratch, threads=args.diag_threads)
+                r = capture_run(TARGET_TABLETS, pages, form, args.warm, args.duration, scratch, threads=args.diag_threads)
                 diag.append(r)
-                say(f"run {rep + 1}/{args.repeats} collector N={TABLETS[-1]:2} threads={args.diag_threads}: "
-                    f"{r['throughput']:6.2f}/s  submit p95 {fmt(r['submit'][1])} ms  cpu/resp {fmt(r['server_cpu_ms'])} ms  "
-                    f"completed {r['completed']} stored {r['stored']} errors {r['errors']}")
-                if r["stored"] != r["completed"] or r["errors"]:
-                    msg = (f"diagnostic run (threads={args.diag_threads}, run {rep + 1}): completed {r['completed']},"
-                           f" stored {r['stored']}, {r['errors']} failed: {r['error_samples'][:2]}")
-                    say("!" * 72 + "\n" + msg + "\n" + "!" * 72)
-                    checks.append(f"**{msg}**")
+                check(r, f"run {rep + 1}/{args.repeats} collector, {TARGET_TABLETS} tablets, threads={args.diag_threads}")
+        for rep in range(0 if args.no_paced else args.paced_runs):
+            for n in paced.TABLETS:
+                r = capture_run(n, pages, form, paced.WARM, args.paced_duration, scratch, think=paced.THINK)
+                paced_cap[n].append(r)
+                check(r, f"paced run {rep + 1}/{args.paced_runs} collector, {n} tablets")
+                r = floor_run(n, pages, form, threads, paced.WARM, args.paced_duration, scratch, think=paced.THINK)
+                paced_flo[n].append(r)
+                check(r, f"paced run {rep + 1}/{args.paced_runs} floor, {n} tablets")
         for _ in range(args.startup_runs):
             for nforms in startup:
                 seconds = startup_run(nforms, scratch)
@@ -626,6 +727,7 @@ def main():
                 say(f"start-up with {nforms:3} forms: {seconds:.2f} s")
         exports = None if args.no_export else export_bench.run(scratch)
         printed = None if args.no_printing else printing_bench.run(scratch)
+        synced = None if args.no_sync else sync_bench.run(scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     after = code_stamp()
@@ -646,17 +748,26 @@ def main():
         "repeats": args.repeats, "startup_runs": args.startup_runs,
         "date": datetime.date.today().isoformat(), "fs": filesystem(tempfile.gettempdir()),
         "elapsed": time.perf_counter() - began, "diag_threads": args.diag_threads, "code": code,
+        "paced_warm": paced.WARM, "paced_duration": args.paced_duration, "load": (load_before, os.getloadavg()[0]),
+        # `make bench` runs bench/run.py with no options; anything else is named as it was run.
+        "command": "`make bench`" if len(sys.argv) == 1 else f"`.venv/bin/python bench/run.py {' '.join(sys.argv[1:])}`",
     }
-    text = report(cap, flo, startup, settings, checks, diag, profile, warnings)
+    paced_runs = None if args.no_paced else (paced_cap, paced_flo)
+    text = report(cap, flo, startup, settings, checks, diag, profile, warnings, paced_runs)
     if exports:
-        text = export_bench.replace_section(text, export_bench.section(exports))
+        text = export_bench.replace_section(text, export_bench.section(exports, machine=machine()))
     elif args.out.exists():
         text = export_bench.replace_section(text, export_bench.kept_section(args.out.read_text(encoding="utf-8")))
     # After the export section is in place: the printing section goes just before it.
     if printed:
-        text = printing_bench.replace_section(text, printing_bench.section(printed, machine=machine()))
+        text = printing_bench.replace_section(text, printing_bench.section(printed, machine=machine(), command=settings["command"]))
     elif args.out.exists():
         text = printing_bench.replace_section(text, printing_bench.kept_section(args.out.read_text(encoding="utf-8")))
+    # The sync section goes just before the export section too, after the printing section.
+    if synced:
+        text = sync_bench.replace_section(text, sync_bench.section(synced, machine=machine(), command=settings["command"]))
+    elif args.out.exists():
+        text = sync_bench.replace_section(text, sync_bench.kept_section(args.out.read_text(encoding="utf-8")))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     say(f"\nWrote {args.out} in {settings['elapsed']:.0f} s")

@@ -5,27 +5,28 @@ JSON lines, the same records HTTP sync sends), the form versions and events they
 refer to, and a manifest with counts and SHA-256 checksums, signed with the
 laptop's key. It is written under a temporary name, flushed to the stick and
 only then renamed, so a stick pulled out early leaves no file that looks whole.
-The hub checks everything before applying anything, then applies the whole
-bundle in one transaction: a truncated, corrupted or tampered bundle changes
-nothing, and a bundle imported twice changes nothing the second time.
+The hub checks the signed manifest and the small members before applying
+anything, then applies the whole bundle in one transaction, checking each record
+and the responses' checksum as it reads them: a truncated, corrupted or tampered
+bundle raises inside that transaction and changes nothing, and a bundle imported
+twice changes nothing the second time.
 """
 
 import hashlib
-import io
 import json
 import os
 import uuid
 import zipfile
 from pathlib import Path
 
-from collector.store import now
+from collector.store import UnreadableAnswers, now
 
 from . import SyncError, keys
-from .records import check_events, check_forms, check_record, outgoing
+from .records import check_events, check_forms, check_personal, check_record, outgoing, unreadable_answers
 
 FORMAT = "collector-bundle"
 FORMAT_VERSION = 1
-MEMBERS = ("responses.jsonl", "forms.json", "events.json")
+MEMBERS = ("responses.jsonl", "forms.json", "events.json", "personal.json")
 MAX_MANIFEST = 64 * 1024
 READ_CHUNK = 1 << 20
 
@@ -41,7 +42,7 @@ def write_bundle(store, out, settings, device_id, device_name, all_responses=Fal
     end = store.last_change()
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.part")
     counts, sums = {}, {}
-    versions, event_ids = set(), set()
+    versions, event_ids, personal_keys = set(), set(), []
     try:
         with open(tmp, "wb") as raw:
             with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as bundle:
@@ -60,11 +61,15 @@ def write_bundle(store, out, settings, device_id, device_name, all_responses=Fal
                             versions.add((row["form_id"], row["form_version"]))
                             if row["event_id"]:
                                 event_ids.add(row["event_id"])
+                            if row["personal_key"]:
+                                personal_keys.append(row["personal_key"])
                         count += len(rows)
                         seq = rows[-1][0]
                 counts["responses"], sums["responses.jsonl"] = count, digest.hexdigest()
                 for name, items in (("forms.json", store.form_versions(versions)),
-                                    ("events.json", store.events_by_id(sorted(event_ids)))):
+                                    ("events.json", store.events_by_id(sorted(event_ids))),
+                                    # sealed as kept here: only the hub opens them
+                                    ("personal.json", [list(row) for row in store.personal_rows(personal_keys)])):
                     data = json.dumps(items, ensure_ascii=False, sort_keys=True).encode("utf-8")
                     bundle.writestr(name, data)
                     counts[name.split(".")[0]], sums[name] = len(items), hashlib.sha256(data).hexdigest()
@@ -106,8 +111,10 @@ def _sync_folder(folder):
         os.close(fd)
 
 
-def import_bundle(store, path, hub_id):
-    """Check a bundle whole, then apply it in one transaction. Returns (manifest, outcome counts)."""
+def import_bundle(store, path, hub_id, opener=None):
+    """Check a bundle's signed manifest and small members, then apply it in one transaction
+    that checks each record and the responses' checksum as it takes them: anything wrong
+    applies nothing. Returns (manifest, outcome counts, form versions that differ)."""
     path = Path(path)
     try:
         bundle = zipfile.ZipFile(path)
@@ -122,12 +129,22 @@ def import_bundle(store, path, hub_id):
         events = check_events(_read_json(bundle, path, "events.json"), f"{path}: events.json")
         _check_count(path, "forms", len(forms_list), manifest)
         _check_count(path, "events", len(events), manifest)
-        records = _records(bundle, path, manifest)
+        personal = check_personal(_read_json(bundle, path, "personal.json"), f"{path}: personal.json")
+        _check_count(path, "personal", len(personal), manifest)
+        if opener is not None:
+            personal = [opener(row) for row in personal]
+        lines = {}
+        records = _records(bundle, path, manifest, lines)
         meta = {"id": manifest["bundle_id"], "created_at": manifest["created_at"]}
         try:
-            outcomes, differing = store.apply_batch(device, records, forms_list, events, bundle=meta)
+            outcomes, differing = store.apply_batch(device, records, forms_list, events, bundle=meta, personal=personal)
         except (zipfile.BadZipFile, OSError, EOFError):
             raise _broken(path) from None
+        except UnreadableAnswers as exc:
+            # A changed or damaged file is said to be so first, whatever its lines hold.
+            _check_digest(path, MEMBERS[0], _digest(bundle, path, MEMBERS[0]), manifest)
+            rid = exc.record["id"]
+            raise unreadable_answers(f"{path}: responses.jsonl line {lines[rid]}", rid) from None
     counts = {}
     for outcome in outcomes.values():
         counts[outcome] = counts.get(outcome, 0) + 1
@@ -178,18 +195,31 @@ def _check_manifest(bundle, path, store, hub_id):
 
 
 def _check_members(bundle, path, manifest):
+    """Every member is there, and the small ones match their checksums; responses.jsonl
+    is checked in the same pass that reads its records (_records), not in one of its own."""
     for name in MEMBERS:
-        digest = hashlib.sha256()
         try:
-            with bundle.open(name) as member:
-                while chunk := member.read(READ_CHUNK):
-                    digest.update(chunk)
+            bundle.getinfo(name)
         except KeyError:
             raise SyncError(f"{path}: {name} is missing from the bundle. Nothing was applied.") from None
-        except (zipfile.BadZipFile, OSError, EOFError):
-            raise _broken(path) from None
-        if digest.hexdigest() != manifest["sha256"][name]:
-            raise SyncError(f"{path}: {name} does not match its checksum in the manifest; the bundle was changed or damaged. Nothing was applied.")
+    for name in MEMBERS[1:]:
+        _check_digest(path, name, _digest(bundle, path, name), manifest)
+
+
+def _digest(bundle, path, name):
+    digest = hashlib.sha256()
+    try:
+        with bundle.open(name) as member:
+            while chunk := member.read(READ_CHUNK):
+                digest.update(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise _broken(path) from None
+    return digest
+
+
+def _check_digest(path, name, digest, manifest):
+    if digest.hexdigest() != manifest["sha256"][name]:
+        raise SyncError(f"{path}: {name} does not match its checksum in the manifest; the bundle was changed or damaged. Nothing was applied.")
 
 
 def _read_json(bundle, path, name):
@@ -204,21 +234,32 @@ def _check_count(path, what, found, manifest):
         raise SyncError(f"{path}: the manifest counts {manifest['counts'].get(what)} {what} but the bundle holds {found}. Nothing was applied.")
 
 
-def _records(bundle, path, manifest):
-    """The bundle's records, checked one by one as the transaction takes them; any bad one
-    (or a count that does not match) raises inside the transaction, which then applies nothing."""
+def _records(bundle, path, manifest, lines):
+    """The bundle's records, checked one by one as the transaction takes them, with the
+    checksum of responses.jsonl taken in the same pass. Any bad record, or a checksum or
+    count that does not match, raises inside the transaction, which then applies nothing;
+    a file that does not match its checksum is said to be changed, whatever its lines hold.
+    lines gets the line of each response, to say where one is that the store refuses."""
     count = 0
-    seen = set()
+    digest = hashlib.sha256()
     with bundle.open("responses.jsonl") as member:
-        for number, line in enumerate(io.TextIOWrapper(member, encoding="utf-8"), 1):
-            try:
-                value = json.loads(line)
-            except ValueError:
-                raise SyncError(f"{path}: responses.jsonl line {number} is not JSON. Nothing was applied.") from None
-            record = check_record(value, f"{path}: responses.jsonl line {number}")
-            if record["id"] in seen:
-                raise SyncError(f"{path}: responses.jsonl line {number} repeats a response. Nothing was applied.")
-            seen.add(record["id"])
-            count += 1
-            yield record
+        try:
+            for number, line in enumerate(member, 1):
+                digest.update(line)
+                try:
+                    value = json.loads(line.decode("utf-8"))
+                except ValueError:
+                    raise SyncError(f"{path}: responses.jsonl line {number} is not JSON. Nothing was applied.") from None
+                record = check_record(value, f"{path}: responses.jsonl line {number}")
+                if record["id"] in lines:
+                    raise SyncError(f"{path}: responses.jsonl line {number} repeats a response. Nothing was applied.")
+                lines[record["id"]] = number
+                count += 1
+                yield record
+        except SyncError:
+            while chunk := member.read(READ_CHUNK):
+                digest.update(chunk)
+            _check_digest(path, "responses.jsonl", digest, manifest)
+            raise
+    _check_digest(path, "responses.jsonl", digest, manifest)
     _check_count(path, "responses", count, manifest)

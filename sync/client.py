@@ -8,16 +8,18 @@ takes nothing twice.
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import forms
 
 from . import SyncError, keys
-from .records import outgoing
 
-BATCH_RECORDS = 500
-BATCH_BYTES = 384 * 1024  # under the hub's default 512 KB request limit
+# Few large batches: each is one transaction at the hub, whose cost is mostly its commit.
+BATCH_RECORDS = 2000
+FIRST_BATCH_BYTES = 384 * 1024  # under the 512 KB any hub takes, until it says it takes more
+BATCH_BYTES = 3 * 1024 * 1024  # at most, once the hub says it takes more (it takes 4 MB: sync_api.PUSH_BODY_KB)
 FORM_FILE = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -55,38 +57,73 @@ def next_batch(store, checkpoint, limit=BATCH_RECORDS, max_bytes=BATCH_BYTES):
         size += len(row["answers"] or "") + 400
         if batch and size > max_bytes:
             break
-        batch.append((seq, outgoing(row)))
+        batch.append((seq, row))  # the store's rows hold RESPONSE_FIELDS: each is as it is sent
     return batch
 
 
 def push(store, transport, progress=None):
-    """Send every response changed since the hub's last acknowledgement, batch by batch."""
+    """Send every response changed since the hub's last acknowledgement, batch by batch.
+
+    One batch is in flight at a time. While the hub takes it, this laptop reads the
+    next and records the hub's answer to the one before, so the two computers work at
+    once; the checkpoint still moves only after each answer, in order.
+    """
     result = PushResult()
     sent_forms, sent_events = set(), set()
-    while True:
-        checkpoint = store.sync_state("checkpoint", 0)
-        batch = next_batch(store, checkpoint)
-        if not batch:
-            return result
-        records = [r for _, r in batch]
-        versions = {(r["form_id"], r["form_version"]) for r in records} - sent_forms
-        event_ids = {r["event_id"] for r in records if r["event_id"]} - sent_events
-        body = {"records": records, "forms": store.form_versions(versions) if versions else [],
-                "events": store.events_by_id(sorted(event_ids))}
-        answer = transport.call("POST", "/api/sync/push", body)
-        outcomes = answer.get("outcomes")
-        if not isinstance(outcomes, dict) or set(outcomes) != {r["id"] for r in records}:
-            raise SyncError("the hub's answer did not acknowledge the batch it was sent; sync again.")
-        store.acknowledge([(r["id"], r["revision"]) for r in records], batch[-1][0])
-        sent_forms |= versions
-        sent_events |= event_ids
-        for outcome in outcomes.values():
-            result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
-        result.forms_differ += [tuple(f) for f in answer.get("forms_differ") or []]
-        result.sent += len(records)
-        result.batches += 1
-        if progress:
-            progress(len(records))
+    after = store.sync_state("checkpoint", 0)
+    max_bytes = FIRST_BATCH_BYTES
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as line:
+        in_flight = None  # (the hub's answer to come, the batch it answers, the change it was read after)
+        while True:
+            batch = next_batch(store, after, max_bytes=max_bytes)
+            if not batch and in_flight is None:
+                return result
+            upcoming = None
+            if batch:
+                records = [r for _, r in batch]
+                versions = {(r["form_id"], r["form_version"]) for r in records} - sent_forms
+                event_ids = {r["event_id"] for r in records if r["event_id"]} - sent_events
+                body = {"records": records, "forms": store.form_versions(versions) if versions else [],
+                        "events": store.events_by_id(sorted(event_ids)),
+                        # Personal answers go with their responses, sealed as they are kept here.
+                        "personal": store.personal_rows([r["personal_key"] for r in records])}
+                sent_forms |= versions
+                sent_events |= event_ids
+                answered = in_flight[0].result() if in_flight else None
+                upcoming = (line.submit(transport.call, "POST", "/api/sync/push", body), batch, after)
+                after = batch[-1][0]
+            else:
+                # Nothing more yet: take the last answer, then read again for what changed meanwhile.
+                answered = in_flight[0].result()
+            if in_flight:
+                _take_answer(store, answered, *in_flight[1:], result, progress)
+                max_bytes = _batch_bytes(answered)
+            in_flight = upcoming
+
+
+def _batch_bytes(answer):
+    """How large the next batches may be: what the hub says it takes, less a quarter, as a
+    batch's size is estimated; a hub that does not say (an older one) gets small batches."""
+    kb = answer.get("max_body_kb")
+    if type(kb) is not int or kb <= 0:
+        return FIRST_BATCH_BYTES
+    return max(FIRST_BATCH_BYTES, min(BATCH_BYTES, kb * 1024 * 3 // 4))
+
+
+def _take_answer(store, answer, batch, after, result, progress):
+    """Record the hub's answer to a batch read after change `after`: its acknowledgements, then the checkpoint."""
+    records = [r for _, r in batch]
+    outcomes = answer.get("outcomes")
+    if not isinstance(outcomes, dict) or set(outcomes) != {r["id"] for r in records}:
+        raise SyncError("the hub's answer did not acknowledge the batch it was sent; sync again.")
+    store.acknowledge_changes(after, batch[-1][0])
+    for outcome in outcomes.values():
+        result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
+    result.forms_differ += [tuple(f) for f in answer.get("forms_differ") or []]
+    result.sent += len(records)
+    result.batches += 1
+    if progress:
+        progress(len(records))
 
 
 def pull_forms(store, transport, forms_dir):
@@ -151,8 +188,15 @@ def _replace_file(path, text):
     tmp.replace(path)
 
 
+def waiting(store):
+    """How many changes wait to go to the hub: read along an index, so a sync with
+    nothing new costs the same however many responses the laptop holds."""
+    return store.count_changes_since(store.sync_state("checkpoint", 0))
+
+
 def status(store):
-    """What waits to go to the hub, for `collector sync status`."""
+    """What waits to go to the hub, for `collector sync status` (counting the
+    unacknowledged reads every response)."""
     checkpoint = store.sync_state("checkpoint", 0)
     bundle = store.sync_state("bundle_checkpoint", 0)
     return {

@@ -8,10 +8,10 @@ what is new. An unknown or revoked laptop is refused before its batch is read.
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from collector.store import StoreError
+from collector.store import StoreError, UnreadableAnswers
 
 from . import SyncError, keys
-from .records import check_batch, check_events, check_forms
+from .records import check_batch, check_events, check_forms, check_personal, unreadable_answers
 
 PAIRING_HOURS = 24
 
@@ -59,12 +59,22 @@ def authenticate(store, authorization):
     return store.device_for_token(keys.digest(token.strip()))
 
 
-def receive(store, device, payload, where="batch"):
-    """Apply a pushed batch; the answer acknowledges every response in it, with its outcome."""
+def receive(store, device, payload, where="batch", opener=None):
+    """Apply a pushed batch; the answer acknowledges every response in it, with its outcome.
+
+    opener, given at the hub, opens a sealed (key, sealed, data) row of personal answers
+    into the row the hub keeps (see collector.privacy)."""
     if not isinstance(payload, dict):
         raise SyncError(f"{where}: a push should be a JSON object.")
     records = check_batch(payload.get("records"), where)
     form_versions = check_forms(payload.get("forms") or [], where)
     events = check_events(payload.get("events") or [], where)
-    outcomes, differing = store.apply_batch(device, records, form_versions, events)
+    personal = check_personal(payload.get("personal") or [], where)
+    if opener is not None:
+        personal = [opener(row) for row in personal]
+    try:
+        outcomes, differing = store.apply_batch(device, records, form_versions, events, personal=personal)
+    except UnreadableAnswers as exc:  # the store's check of the answers, as it applies them
+        n = [r["id"] for r in records].index(exc.record["id"]) + 1
+        raise unreadable_answers(f"{where}, record {n}", exc.record["id"]) from None
     return {"ok": True, "outcomes": outcomes, "forms_differ": [list(pair) for pair in differing]}

@@ -7,17 +7,22 @@ revision sent twice is the same bytes, and its hash says whether it changed.
 import hashlib
 import json
 import re
-import uuid
 
 from collector.store import RESPONSE_FIELDS, SOURCES
 
 from . import SyncError
 
 REFERENCE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
+# A response id as str(uuid.UUID(...)) writes it: lower case, hyphens in their places.
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+FIELD_SET = frozenset(RESPONSE_FIELDS)
 MAX_TEXT = 200
 MAX_ANSWERS = 1024 * 1024
 REQUIRED_TEXT = ("reference", "form_id", "form_version", "source", "submitted_at")
-OPTIONAL_TEXT = ("language", "device_id", "event_id", "paper_serial", "started_at", "deleted_at", "updated_at")
+OPTIONAL_TEXT = ("language", "device_id", "event_id", "paper_serial", "started_at", "deleted_at", "updated_at",
+                 "personal_key")
+PERSONAL_KEY = re.compile(r"[0-9a-f]{32}")
+MAX_PERSONAL = 64 * 1024
 
 
 def outgoing(row):
@@ -32,27 +37,26 @@ def content_hash(record):
 
 
 def check_record(value, where):
-    """The record, checked and given its hash; SyncError saying where and what otherwise."""
+    """The record, checked and given its hash; SyncError saying where and what otherwise.
+    Its answers are checked by the store when it applies the record (unreadable_answers)."""
     if not isinstance(value, dict):
         raise SyncError(f"{where}: a response should be a JSON object.")
     rid = value.get("id")
     label = f"{where} (response {rid})" if isinstance(rid, str) and len(rid) <= 64 else where
-    unknown = sorted(set(value) - set(RESPONSE_FIELDS))
-    if unknown:
-        raise SyncError(f"{label}: unknown field '{unknown[0]}'.")
-    try:
-        if not isinstance(rid, str) or str(uuid.UUID(rid)) != rid:
-            raise ValueError
-    except ValueError:
-        raise SyncError(f"{where}: 'id' should be a response id such as 3f2b…-…, not {_show(rid)}.") from None
+    if not value.keys() <= FIELD_SET:
+        raise SyncError(f"{label}: unknown field '{sorted(value.keys() - FIELD_SET)[0]}'.")
+    if not isinstance(rid, str) or not UUID_TEXT.fullmatch(rid):
+        raise SyncError(f"{where}: 'id' should be a response id such as 3f2b…-…, not {_show(rid)}.")
     revision = value.get("revision")
     if type(revision) is not int or not 1 <= revision <= 2**31:
         raise SyncError(f"{label}: 'revision' should be a whole number from 1, not {_show(revision)}.")
     for name in REQUIRED_TEXT:
-        if not isinstance(value.get(name), str) or not value[name] or len(value[name]) > MAX_TEXT:
+        text = value.get(name)
+        if not isinstance(text, str) or not 0 < len(text) <= MAX_TEXT:
             raise SyncError(f"{label}: '{name}' should be text of 1 to {MAX_TEXT} characters.")
     for name in OPTIONAL_TEXT:
-        if value.get(name) is not None and (not isinstance(value[name], str) or len(value[name]) > MAX_TEXT):
+        text = value.get(name)
+        if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT):
             raise SyncError(f"{label}: '{name}' should be text of up to {MAX_TEXT} characters, or null.")
     if not REFERENCE.fullmatch(value["reference"]):
         raise SyncError(f"{label}: 'reference' should look like ABCD-1234, not {_show(value['reference'])}.")
@@ -61,15 +65,17 @@ def check_record(value, where):
     answers = value.get("answers")
     if not isinstance(answers, str) or len(answers) > MAX_ANSWERS:
         raise SyncError(f"{label}: 'answers' should be the answers' JSON text.")
-    try:
-        decoded = json.loads(answers)
-    except ValueError:
-        decoded = None
-    if not isinstance(decoded, dict):
-        raise SyncError(f"{label}: 'answers' is not a JSON object.")
-    record = {f: value.get(f) for f in RESPONSE_FIELDS}
+    # Whether the answers are a JSON object, the store checks as it applies the record
+    # (SQLite's parser, the one exports read them with); unreadable_answers says where.
+    record = dict.fromkeys(RESPONSE_FIELDS)
+    record.update(value)
     record["hash"] = content_hash(record)
     return record
+
+
+def unreadable_answers(where, rid):
+    """The error for a record the store refused because its answers are not a JSON object."""
+    return SyncError(f"{where} (response {rid}): 'answers' is not a JSON object.")
 
 
 def check_batch(values, where="batch"):
@@ -105,3 +111,17 @@ def check_events(values, where="batch"):
 def _show(value):
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_personal(values, where="batch"):
+    """[(key, sealed, data)] of a batch's personal answers, checked; SyncError for the first bad one."""
+    if not isinstance(values, list):
+        raise SyncError(f"{where}: 'personal' should be a list.")
+    rows = []
+    for n, item in enumerate(values, 1):
+        if (not isinstance(item, list) or len(item) != 3 or not isinstance(item[0], str)
+                or not PERSONAL_KEY.fullmatch(item[0]) or type(item[1]) is not bool
+                or not isinstance(item[2], str) or len(item[2]) > MAX_PERSONAL):
+            raise SyncError(f"{where}, personal answers {n}: each should be [key, sealed, text].")
+        rows.append(tuple(item))
+    return rows

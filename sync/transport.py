@@ -5,6 +5,7 @@ a growing pause; a refusal (401, or a 4xx with a message) is not, and says why.
 Either way nothing is lost: what the hub did not acknowledge is sent next time.
 """
 
+import http.client
 import json
 import time
 import urllib.error
@@ -41,7 +42,8 @@ class HttpTransport:
             except urllib.error.HTTPError as exc:
                 if exc.code < 500 or attempt >= self.retries:
                     raise _refusal(exc, self.hub_url) from None
-            except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            # An answer cut short (IncompleteRead) or garbled is a dropped connection too.
+            except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException) as exc:
                 if attempt >= self.retries:
                     reason = getattr(exc, "reason", None) or exc
                     raise SyncError(

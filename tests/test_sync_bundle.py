@@ -20,7 +20,7 @@ def export(laptop, path, all_responses=False):
 
 def import_(hub, path):
     ws = hub.extensions["workspace"]
-    return import_bundle(ws.store, path, ws.config["hub"]["hub_id"])
+    return import_bundle(ws.store, path, ws.config["hub"]["hub_id"], opener=ws.privacy.opened)
 
 
 def rewrite(path, change):
@@ -158,7 +158,8 @@ def test_a_bundle_is_never_a_copy_of_the_live_database(hub, pair_laptop, tmp_pat
     path = tmp_path / "stick.collector"
     export(laptop, path)
     with zipfile.ZipFile(path) as bundle:
-        assert sorted(bundle.namelist()) == ["events.json", "forms.json", "manifest.json", "manifest.sig", "responses.jsonl"]
+        assert sorted(bundle.namelist()) == ["events.json", "forms.json", "manifest.json", "manifest.sig", "personal.json",
+                                            "responses.jsonl"]
         assert all(not bundle.read(n).startswith(b"SQLite format") for n in bundle.namelist())
 
 

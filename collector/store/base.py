@@ -83,17 +83,23 @@ class StoreBase:
     def db(self):
         db = getattr(self._local, "db", None)
         if db is None:
-            try:
-                conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")
-                conn.execute("PRAGMA foreign_keys=ON")
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
-            db = sqlite_utils.Database(conn, execute_plugins=False)
-            self._local.db = db
-            with self._lock:
-                self._all.append(db)
+            db = self._local.db = self._connect()
+        return db
+
+    def _connect(self):
+        """A new connection with the store's settings, closed by close()."""
+        try:
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows (a sent draft with someone's email in it) are overwritten, not left in free pages.
+            conn.execute("PRAGMA secure_delete=ON")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        with self._lock:
+            self._all.append(db)
         return db
 
     def close(self):

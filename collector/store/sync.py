@@ -6,24 +6,70 @@ received once because it is a primary key; a laptop's checkpoint moves in the sa
 transaction as the acknowledgements it describes; a batch is applied whole or not at all.
 """
 
+import functools
+import itertools
 import json
+import operator
 import sqlite3
+import threading
+from contextlib import contextmanager
 
 from .base import StoreError, _json, now
 
 # A response as it travels: every column but the laptop's own sync bookkeeping.
 RESPONSE_FIELDS = ("id", "reference", "form_id", "form_version", "language", "source", "device_id",
                    "event_id", "paper_serial", "started_at", "submitted_at", "answers", "revision",
-                   "deleted_at", "updated_at")
+                   "deleted_at", "updated_at", "personal_key")
 DEVICE_COLUMNS = ("id", "name", "device_id", "added_at", "paired_at", "revoked_at", "last_sync_at", "verify_key")
 
-_UPSERT = (
-    f"insert into responses ({', '.join(RESPONSE_FIELDS)}) values ({', '.join('?' * len(RESPONSE_FIELDS))})"
+# The office numbers the changes it applies itself (change_seq given), so the numbering
+# triggers, which would each run another update per row, let them be.
+_TAKEN = (*RESPONSE_FIELDS, "change_seq")
+_UPSERT_TAIL = (
     " on conflict (id) do update set "
-    + ", ".join(f"{f} = excluded.{f}" for f in RESPONSE_FIELDS if f != "id")
+    + ", ".join(f"{f} = excluded.{f}" for f in _TAKEN if f != "id")
     # A newer revision replaces an older one; nothing brings back a response deleted here.
     + " where excluded.revision > responses.revision and responses.deleted_at is null"
 )
+_UPSERT = f"insert into responses ({', '.join(_TAKEN)}) values ({', '.join('?' * len(_TAKEN))})" + _UPSERT_TAIL
+# Records taken by one statement of each kind: 16 parameters a record stays far under
+# SQLite's 32,766, and one statement for many rows costs a fraction of a statement each.
+CHUNK = 500
+_FIELDS_OF = operator.itemgetter(*RESPONSE_FIELDS)
+_RECEIVED_OF = operator.itemgetter("id", "revision", "hash")
+APPLY_CACHE_KB = 32 * 1024  # the page cache of a connection that applies batches (SQLite's default: 2 MB)
+APPLY_CHECKPOINT_PAGES = 8192  # its write-ahead log's pages between checkpoints (default 1000: 4 MB)
+
+
+@functools.lru_cache(maxsize=8)
+def _objects(n):
+    """For each of n texts: 1 if SQLite reads it as a JSON object, else 0 or null. SQLite's
+    parser, in C and without Python's lock, is the one every later read of answers uses."""
+    return "select " + ", ".join(f"case when json_valid(?{i}) then json_type(?{i}) = 'object' end" for i in range(1, n + 1))
+
+
+@functools.lru_cache(maxsize=16)
+def _receive_rows(n, returning):
+    """Note n (response, revision) pairs as received, those received before left as they are;
+    returning: give back the ids of those noted now."""
+    return ("insert or ignore into received (response_id, revision, hash, device, received_at) values "
+            + ", ".join(["(?, ?, ?, ?, ?)"] * n) + (" returning response_id" if returning else ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _upsert_rows(n):
+    """Store n revisions: each one new here, or newer than the one held and not deleted."""
+    row = f"({', '.join('?' * len(_TAKEN))})"
+    return f"insert into responses ({', '.join(_TAKEN)}) values " + ", ".join([row] * n) + _UPSERT_TAIL
+
+
+class UnreadableAnswers(StoreError):
+    """A record whose answers SQLite does not read as a JSON object: not stored, so that
+    everything reading answers in the database (exports, reports) can read every one."""
+
+    def __init__(self, record):
+        super().__init__(f"the answers of response {record['id']} are not a JSON object.")
+        self.record = record
 
 
 class SyncMixin:
@@ -46,20 +92,20 @@ class SyncMixin:
     def last_change(self):
         return self.db.execute("select coalesce(max(change_seq), 0) from responses").fetchone()[0]
 
-    def acknowledge(self, acked, checkpoint, summary=None):
-        """Record what the office acknowledged, and move the checkpoint, in one transaction.
-
-        acked is [(response id, revision)]; checkpoint never moves backwards, so two
-        syncs started at once cannot undo each other.
+    def acknowledge_changes(self, after, upto):
+        """Record that the office acknowledged the changes numbered after `after` up to
+        `upto` (a batch, as changes_since read it), and move the checkpoint to upto, in one
+        transaction. A response changed since it was read has a later number by now, so
+        it stays unacknowledged and goes in a later batch. The checkpoint never moves
+        backwards, so two syncs started at once cannot undo each other.
         """
         with self._write() as db:
-            db.conn.executemany(
-                "update responses set acked_revision = ?2 where id = ?1"
-                " and (acked_revision is null or acked_revision < ?2)", acked)
+            # Along the change_seq index, rows next to each other: no look-up by id.
+            db.conn.execute(
+                "update responses set acked_revision = revision where change_seq > ? and change_seq <= ?"
+                " and (acked_revision is null or acked_revision < revision)", [after, upto])
             current = self.sync_state("checkpoint", 0)
-            self._set_state(db, "checkpoint", max(current, checkpoint))
-            if summary is not None:
-                self._set_state(db, "last_sync", summary)
+            self._set_state(db, "checkpoint", max(current, upto))
 
     def set_sync_state(self, name, value):
         with self._write() as db:
@@ -154,7 +200,7 @@ class SyncMixin:
 
     # -- at the office: taking what laptops send ----------------------------------------
 
-    def apply_batch(self, device, records, form_versions=(), events=(), bundle=None):
+    def apply_batch(self, device, records, form_versions=(), events=(), bundle=None, personal=()):
         """Take a batch of response revisions from a paired device, in one transaction.
 
         Each record has RESPONSE_FIELDS (answers as canonical JSON text) and a content
@@ -162,43 +208,129 @@ class SyncMixin:
         kept here]). Outcomes: 'applied', 'unchanged' (received before), 'stale' (an
         older revision than the one held), 'deleted' (deleted here, so not brought back)
         and 'conflict' (kept apart for a coordinator: the same revision with different
-        content, or a second response for one paper copy).
+        content, or a second response for one paper copy). A record whose answers are
+        not a JSON object raises UnreadableAnswers, and nothing of the batch is applied.
+        personal is [(key, sealed, data)]: the personal answers of the batch's responses,
+        kept only for a key a live response here holds (never for an erased one).
         """
         stamp = now()
         outcomes = {}
-        with self._write() as db:
-            conn = db.conn
+        with self._applying() as conn:
             differing = self._take_forms(conn, form_versions)
             conn.executemany("insert or ignore into events (id, name, venue, date, created_at) values (?, ?, ?, ?, ?)",
                              [[e["id"], e["name"], e.get("venue") or "", e.get("date") or "", e.get("created_at") or stamp]
                               for e in events])
+            # The office numbers what it applies from the same counter as the triggers do.
+            (first,) = conn.execute("select value from change_counter").fetchone()
+            seq = first
             # records may be a generator that checks as it goes: an error part way rolls all back.
-            for record in records:
-                outcomes[record["id"]] = self._take(conn, device["id"], record, stamp)
+            records = iter(records)
+            while chunk := list(itertools.islice(records, CHUNK)):
+                seq = self._take(conn, device["id"], chunk, stamp, seq, outcomes)
+            if seq != first:
+                conn.execute("update change_counter set value = ?", [seq])
+            conn.executemany(
+                "insert or ignore into personal (key, sealed, data, created_at) select ?1, ?2, ?3, ?4"
+                " where exists (select 1 from responses where personal_key = ?1 and deleted_at is null)",
+                [[key, int(sealed), data, stamp] for key, sealed, data in personal])
             if bundle is not None:
                 conn.execute("insert or ignore into bundles (id, device, created_at, imported_at, responses)"
                              " values (?, ?, ?, ?, ?)", [bundle["id"], device["id"], bundle["created_at"], stamp, len(outcomes)])
             conn.execute("update devices set last_sync_at = ? where id = ?", [stamp, device["id"]])
         return outcomes, differing
 
-    def _take(self, conn, device, record, stamp):
-        rid, revision = record["id"], record["revision"]
-        cursor = conn.execute("insert or ignore into received (response_id, revision, hash, device, received_at)"
-                              " values (?, ?, ?, ?, ?)", [rid, revision, record["hash"], device, stamp])
-        if cursor.rowcount == 0:
-            (held,) = conn.execute("select hash from received where response_id = ? and revision = ?", [rid, revision]).fetchone()
-            if held == record["hash"]:
-                return "unchanged"
-            return self._conflict(conn, device, record, "same revision, different content", stamp)
+    @contextmanager
+    def _applying(self):
+        """A write transaction on the one connection batches are applied on, whichever
+        thread serves them, one batch at a time (SQLite takes one writer at a time anyway).
+
+        A batch touches pages all over the indexes of responses and received. With a
+        larger page cache they stay in memory until the commit, not written out and read
+        back part way, and stay warm for the next batch; one connection keeps one such
+        cache, not one per thread. With a longer write-ahead log between checkpoints, a
+        page that several batches change is copied into the database once, not each time.
+        """
+        with self.__dict__.setdefault("_apply_lock", threading.Lock()):
+            db = self.__dict__.get("_apply_db")
+            if db is None or all(d is not db for d in self._all):  # none yet, or closed by close()
+                db = self._apply_db = self._connect()
+                db.conn.execute(f"pragma cache_size = -{APPLY_CACHE_KB}")
+                db.conn.execute(f"pragma wal_autocheckpoint = {APPLY_CHECKPOINT_PAGES}")
+            conn = db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    def _take(self, conn, device, records, stamp, seq, outcomes):
+        """Take records (at most CHUNK, each response once), noting each one's outcome;
+        returns the last change number used. The (response, revision) key of `received`
+        decides what is new: inserting every pair, the database gives back those it took."""
+        readable = conn.execute(_objects(len(records)), [r["answers"] for r in records]).fetchone()
+        if not all(readable):
+            raise UnreadableAnswers(records[next(n for n, ok in enumerate(readable) if not ok)])
+        args = []
+        for record in records:
+            args += _RECEIVED_OF(record)
+            args += (device, stamp)
+        # Mostly every pair is new: one statement, then one count, not a row back for each.
+        conn.execute("savepoint receiving")
+        if conn.execute(_receive_rows(len(records), False), args).rowcount == len(records):
+            new = {r["id"] for r in records}
+        else:
+            conn.execute("rollback to receiving")
+            new = {rid for (rid,) in conn.execute(_receive_rows(len(records), True), args).fetchall()}
+        conn.execute("release receiving")
+        fresh = []
+        for record in records:
+            if record["id"] in new:
+                fresh.append(record)
+                continue
+            (held,) = conn.execute("select hash from received where response_id = ? and revision = ?",
+                                   [record["id"], record["revision"]]).fetchone()
+            outcomes[record["id"]] = "unchanged" if held == record["hash"] else self._conflict(
+                conn, device, record, "same revision, different content", stamp)
+        if not fresh:
+            return seq
+        args = []
+        for number, record in enumerate(fresh, seq + 1):
+            args += _FIELDS_OF(record)
+            args.append(number)
         try:
-            cursor = conn.execute(_UPSERT, [record[f] for f in RESPONSE_FIELDS])
+            # One statement: if any row breaks a unique index, none of them is stored. Those
+            # stored have the change numbers given here; mostly that is all of them.
+            if conn.execute(_upsert_rows(len(fresh)), args).rowcount == len(fresh):
+                stored = {r["id"] for r in fresh}
+            else:
+                stored = {rid for (rid,) in conn.execute(
+                    "select id from responses where change_seq > ? and change_seq <= ?", [seq, seq + len(fresh)])}
         except sqlite3.IntegrityError:
-            kind = "paper copy already stored" if record["paper_serial"] else "reference already used by this device"
-            return self._conflict(conn, device, record, kind, stamp)
-        if cursor.rowcount == 1:
-            return "applied"
-        (deleted,) = conn.execute("select deleted_at from responses where id = ?", [rid]).fetchone()
-        return "deleted" if deleted else "stale"
+            stored = self._take_one_by_one(conn, device, fresh, seq, stamp, outcomes)
+        for record in fresh:
+            rid = record["id"]
+            if rid in stored:
+                outcomes[rid] = "applied"
+            elif rid not in outcomes:
+                (deleted,) = conn.execute("select deleted_at from responses where id = ?", [rid]).fetchone()
+                outcomes[rid] = "deleted" if deleted else "stale"
+        return seq + len(fresh)
+
+    def _take_one_by_one(self, conn, device, records, seq, stamp, outcomes):
+        """Store records one at a time, numbered from seq + 1, keeping apart each one a unique
+        index refuses (a second response for a paper copy, or a reference this device used twice)."""
+        stored = set()
+        for number, record in enumerate(records, seq + 1):
+            try:
+                if conn.execute(_UPSERT, [*_FIELDS_OF(record), number]).rowcount == 1:
+                    stored.add(record["id"])
+            except sqlite3.IntegrityError:
+                kind = "paper copy already stored" if record["paper_serial"] else "reference already used by this device"
+                outcomes[record["id"]] = self._conflict(conn, device, record, kind, stamp)
+        return stored
 
     def _conflict(self, conn, device, record, kind, stamp):
         conn.execute("insert into sync_conflicts (response_id, revision, device, kind, record, at) values (?, ?, ?, ?, ?, ?)",
