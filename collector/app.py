@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from . import coordinator, devices, downloads, i18n, outbox, paper, survey, sync_api
+from . import coordinator, devices, downloads, i18n, outbox, paper, people, privacy, survey, sync_api
 from .workspace import Workspace
 
 csrf = CSRFProtect()
@@ -49,6 +49,8 @@ def create_app(workspace, test_config=None):
     app.extensions["workspace"] = workspace
     workspace.store.purge_drafts(workspace.setting("draft_days"))
     reload_forms(app)
+    if workspace.is_hub:
+        privacy.apply_retention(workspace, app.extensions["forms"])
 
     csrf.init_app(app)
     i18n.init_app(app)
@@ -59,6 +61,7 @@ def create_app(workspace, test_config=None):
     downloads.init_app(app)
     sync_api.init_app(app, csrf)
     devices.init_app(app)
+    people.init_app(app)
 
     @app.before_request
     def fresh_forms():

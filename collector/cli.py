@@ -15,6 +15,9 @@ import forms
 
 from .cli_base import CONTEXT, OrderedGroup, pass_workspace, remember_workspace
 
+# Connections `serve` keeps open at once: each tablet holds one; well under the usual 1,024 open files.
+CONNECTION_LIMIT = 500
+
 @click.group(cls=OrderedGroup, context_settings=CONTEXT)
 @click.version_option(package_name="consultation-collector", message="collector %(version)s")
 def main():
@@ -152,8 +155,13 @@ def serve(workspace, host, port, kiosk, use_https):
         else:
             import waitress
 
+            from .sync_api import PUSH_BODY_KB
+
+            # Flask holds each request to its own limit; waitress's only needs to cover the largest.
+            # Browsers keep their connections open: room for every tablet at a big event (waitress allows 100).
             waitress.serve(app, host=host, port=port, threads=workspace.setting("threads"), ident="collector",
-                           max_request_body_size=workspace.setting("max_body_kb") * 1024 * 2, _quiet=True)
+                           max_request_body_size=max(workspace.setting("max_body_kb") * 2, PUSH_BODY_KB) * 1024,
+                           connection_limit=CONNECTION_LIMIT, _quiet=True)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. Is another collector running? Try --port {port + 1}.")
 
@@ -467,7 +475,11 @@ def export(workspace, form_id, fmt, out, labels, since, source, event, include_p
         raise click.ClickException(f"cannot read {form.source}: {exc.strerror or exc}")
     try:
         plan, warnings = plan_export(store, form, labels=labels, include_personal=include_personal, since=since,
-                                     source=source, event=event, devices={workspace.device_id: workspace.device_name})
+                                     source=source, event=event, devices=workspace.device_names())
+        sealed = store.count_personal(sealed=True) if include_personal else 0
+        if sealed:
+            warnings = [*warnings, f"the personal answers of {sealed} response{'s are' if sealed != 1 else ' is'} sealed on this "
+                        "laptop and left blank: only the hub can read and export them."]
         detail = plan.describe(fmt)
         store.record_audit("export", "cli", {**detail, "out": str(out if str(out) == "-" else Path(out).resolve())})
         for warning in warnings:
@@ -520,7 +532,8 @@ def settings_set(workspace, name, value):
     click.echo(f"{name} = {workspace.setting(name)}")
 
 
-from .cli_sync import devices_group, sync_group  # noqa: E402  (commands in their own module)
+from .cli_sync import devices_group, purge, sync_group  # noqa: E402  (commands in their own module)
 
 main.add_command(devices_group)
 main.add_command(sync_group)
+main.add_command(purge)

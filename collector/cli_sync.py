@@ -71,6 +71,7 @@ def devices_add(workspace, name, url, hours):
 
     _need_hub(workspace)
     code, expires = hub.add_device(workspace.store, name, url or public_url("0.0.0.0", 8000), hours)
+    workspace.store.record_audit("pairing code made", "cli", {"name": " ".join(name.split()), "expires": expires})
     click.echo(f"Pairing code for '{' '.join(name.split())}' (works once, until {expires}):")
     click.echo(f"  {code}")
     try:
@@ -119,6 +120,7 @@ def devices_revoke(workspace, name):
         raise click.ClickException(f"no laptop called '{name}' is known here; `collector devices list` shows them.")
     if not workspace.store.revoke_device(name):
         raise click.ClickException(f"'{name}' was revoked already.")
+    workspace.store.record_audit("laptop revoked", "cli", {"name": name})
     click.echo(f"Revoked '{name}': it can no longer sync with this hub. What it sent before is kept.")
 
 
@@ -143,18 +145,20 @@ def sync_group(ctx):
 @_sync_errors
 def sync_now(workspace, as_json=False):
     """Send what changed since the hub's last acknowledgement, then take new form versions."""
-    from sync import client
+    from sync import client, privacy
     from sync.transport import HttpTransport
 
     settings = _need_pairing(workspace)
     transport = HttpTransport(settings["hub_url"], settings["token"])
-    waiting = client.status(workspace.store)["waiting"]
+    waiting = client.waiting(workspace.store)
     with click.progressbar(length=waiting, label="Sending responses", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         result = client.push(workspace.store, transport, progress=bar.update)
+    privacy.push_audit(workspace.store, transport)
     taken, problems = client.pull_forms(workspace.store, transport, workspace.forms_dir)
+    erased = privacy.pull_erasures(workspace.store, transport)
     summary = {"at": _now(), "sent": result.sent, "new": result.count("applied"), "already": result.count("unchanged"),
                "conflicts": result.count("conflict"), "forms": [f"{i} v{v}" for i, v in taken],
-               "waiting": client.status(workspace.store)["waiting"]}
+               "erased": erased, "waiting": client.waiting(workspace.store)}
     workspace.store.set_sync_state("last_sync", summary)
     if as_json:
         click.echo(json.dumps({**summary, "problems": problems}))
@@ -171,6 +175,8 @@ def _summary_line(settings, s):
     if s["conflicts"]:
         parts.append(f"{s['conflicts']} kept apart at the hub for a coordinator")
     parts.append(f"new forms: {', '.join(s['forms'])}" if s["forms"] else "no new forms")
+    if s.get("erased"):
+        parts.append(f"erased {s['erased']} response{'s' if s['erased'] != 1 else ''} here, as at the hub")
     parts.append("nothing waiting" if not s["waiting"] else f"{s['waiting']} still waiting")
     return "; ".join(parts) + "."
 
@@ -204,6 +210,10 @@ def sync_pair(workspace, code, replace):
     settings = client.pair(HttpTransport(hub_url), secret, workspace.device_id, workspace.device_name)
     workspace.save_sync_settings(settings)
     click.echo(f"Paired with the hub '{settings['hub_name']}' at {hub_url}. Send responses with: collector sync")
+    sealed = workspace.store.seal_open_personal(workspace.privacy.seal)
+    if sealed:
+        click.echo(f"Sealed the personal answers of {sealed} response{'s' if sealed != 1 else ''} kept before pairing: "
+                   "from now on only the hub can read them.")
 
 
 @sync_group.command("status")
@@ -266,7 +276,8 @@ def sync_import(workspace, files):
     failed = 0
     for path in files:
         try:
-            manifest, counts, differing = import_bundle(workspace.store, path, workspace.config["hub"]["hub_id"])
+            manifest, counts, differing = import_bundle(workspace.store, path, workspace.config["hub"]["hub_id"],
+                                                        opener=workspace.privacy.opened)
         except SyncError as exc:
             failed += 1
             click.echo(f"Error: {exc}", err=True)
@@ -283,3 +294,51 @@ def sync_import(workspace, files):
 
 _OUTCOMES = {"applied": "new or changed", "unchanged": "already here", "stale": "older than the hub's",
              "deleted": "deleted at the hub", "conflict": "kept apart for a coordinator"}
+
+
+@click.command("purge")
+@pass_workspace
+@click.option("--synced", is_flag=True, help="On a laptop: remove what the hub has acknowledged, and nothing else.")
+@click.option("--retention", is_flag=True, help="On the hub: delete personal answers older than each form's retention_days.")
+@click.option("--personal-only", is_flag=True, help="With --synced: remove only the personal answers of those responses.")
+@click.option("--dry-run", is_flag=True, help="Say what would be removed, and remove nothing.")
+def purge(workspace, synced, retention, personal_only, dry_run):
+    """Keep as little as possible: on a laptop, remove the responses the hub has
+    acknowledged (never anything it has not; run `collector sync` first); on the
+    hub, apply each form's retention period to personal answers.
+
+    Example: collector purge --synced --dry-run
+    """
+    if synced == retention:
+        raise click.UsageError("give one of --synced (on a laptop) or --retention (on the hub).")
+    if retention:
+        _purge_retention(workspace, dry_run)
+        return
+    if workspace.is_hub:
+        raise click.ClickException("this is the hub: it keeps what laptops send. Use --retention for its personal answers.")
+    waiting = workspace.store.count_unacknowledged()
+    counts = workspace.store.purge_acknowledged(personal_only=personal_only, dry_run=dry_run)
+    what = (f"the personal answers of {counts['personal']} response{'s' if counts['personal'] != 1 else ''}" if personal_only
+            else f"{counts['responses']} response{'s' if counts['responses'] != 1 else ''}"
+            f" (with {counts['personal']} sets of personal answers)")
+    if dry_run:
+        click.echo(f"Would remove {what}. Nothing was removed.")
+    else:
+        workspace.store.record_audit("purge", "cli", {**counts, "personal_only": personal_only})
+        click.echo(f"Removed {what}.")
+    if waiting:
+        click.echo(f"{waiting} response{'s' if waiting != 1 else ''} not yet acknowledged by the hub "
+                   f"{'were' if waiting != 1 else 'was'} kept; run `collector sync`.")
+
+
+def _purge_retention(workspace, dry_run):
+    from .privacy import apply_retention
+
+    _need_hub(workspace)
+    found, _ = workspace.load_forms()
+    done = apply_retention(workspace, found, dry_run=dry_run)
+    verb = "Would delete" if dry_run else "Deleted"
+    if not done:
+        click.echo("No personal answers are past their form's retention period.")
+    for form_id, count in sorted(done.items()):
+        click.echo(f"{verb} the personal answers of {count} response{'s' if count != 1 else ''} to '{form_id}'.")

@@ -114,9 +114,7 @@ def dashboard():
     found = get_forms()
     url = current_app.config.get("PUBLIC_URL") or request.host_url
     events = {e["id"]: e for e in store.events()}
-    names = {workspace.device_id: workspace.device_name}
-    if workspace.is_hub:
-        names.update({d["device_id"]: d["name"] for d in store.devices() if d["device_id"]})
+    names = workspace.device_names()
     figures = {
         "forms": [(found[f].title.pick(found[f].languages[0]) if f in found else f, n) for f, n in store.tally("form_id")],
         "days": store.tally("day"),
@@ -180,7 +178,10 @@ def response(response_id):
     # Shown with the questions it was answered on, even if the form has changed since.
     form = form_version(row["form_id"], row["form_version"])
     event = store.get_event(row["event_id"]) if row["event_id"] else None
-    return render_template("coordinator/response.html", row=row, form=form, event=event, confirm=ConfirmForm(), show=show_answer)
+    # Personal answers are put back only where this workspace can read them (the hub).
+    row["answers"], sealed = get_workspace().privacy.answers_of(row)
+    return render_template("coordinator/response.html", row=row, form=form, event=event, confirm=ConfirmForm(),
+                           show=show_answer, sealed=sealed)
 
 
 @bp.post("/responses/<response_id>/delete")
@@ -191,7 +192,8 @@ def delete(response_id):
     row = store.get_response(response_id)
     if row is None:
         abort(404, _("There is no response with that id."))
-    store.delete_response(response_id)
+    if store.delete_response(response_id):
+        store.record_audit("deletion", "coordinator", {"response": row["id"], "reference": row["reference"]})
     flash(_("Response %(ref)s was deleted. Its id is kept so the deletion reaches the office.", ref=row["reference"]), "ok")
     return redirect(url_for("coordinator.responses", form_id=row["form_id"]))
 

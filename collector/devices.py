@@ -49,6 +49,7 @@ def add():
     except SyncError as exc:
         form.name.errors = [str(exc)]
         return _page(form), 400
+    get_store().record_audit("pairing code made", "coordinator", {"name": form.name.data, "expires": expires})
     return _page(AddDeviceForm(formdata=None), pairing={"name": form.name.data, "code": code, "expires": expires, "qr": qr_svg(code)})
 
 
@@ -58,7 +59,8 @@ def revoke(name):
     ConfirmForm().validate_on_submit() or abort(400)
     if get_store().device_named(name) is None:
         abort(404, _("There is no laptop with that name."))
-    get_store().revoke_device(name)
+    if get_store().revoke_device(name):
+        get_store().record_audit("laptop revoked", "coordinator", {"name": name})
     flash(_("%(name)s can no longer sync with this hub. What it sent before is kept.", name=name), "ok")
     return redirect(url_for("devices.devices"))
 

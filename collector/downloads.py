@@ -79,7 +79,7 @@ def export(form_id):
         plan, _warnings = plan_export(
             store, form, labels=choice.values.data == "labels", include_personal=choice.include_personal.data,
             since=choice.since.data.isoformat() if choice.since.data else None, source=choice.source.data or None,
-            event=choice.event.data or None, devices={workspace.device_id: workspace.device_name},
+            event=choice.event.data or None, devices=workspace.device_names(),
         )
     except ExportError:
         flash(_("The download could not be made: check the choices and try again."), "error")

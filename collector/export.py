@@ -193,6 +193,8 @@ class Export:
         columns = merge_columns(question_columns(form, labels=labels), older)
         personal = {c.qid for c in columns if c.personal}
         self.left_out = sorted(personal) if not include_personal else []
+        # Personal answers are kept apart from the others, under these keys.
+        self.personal_keys = frozenset(k for q in personal for k in (q, other_key(q))) if include_personal else frozenset()
         self.question_columns = [c for c in columns if include_personal or c.qid not in personal]
         taken = {c.key for c in self.question_columns}
         meta = []
@@ -248,7 +250,8 @@ class Export:
                 "include_personal": self.include_personal, "filters": self.filters, "responses": self.count()}
 
     def _batches(self):
-        return self.store.iter_response_batches(self.form.id, self.since, self.source, self.event_ids)
+        return self.store.iter_response_batches(self.form.id, self.since, self.source, self.event_ids,
+                                                with_personal=self.include_personal)
 
     def _meta(self, r):
         device, event = r["device_id"], r["event_id"]
@@ -326,7 +329,7 @@ class Export:
         finishers = {}
         by_language = self.labels  # codes are the same in every language
         for batch in self.store.iter_answer_rows(self.form.id, self.reads, self.since, self.source, self.event_ids,
-                                                 text=text):
+                                                 text=text, personal=self.personal_keys):
             out = []
             for read in batch:
                 key = (read[2], read[3]) if by_language else read[2]

@@ -10,13 +10,14 @@ import functools
 from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
-from sync import SyncError, hub
+from sync import SyncError, hub, privacy
 
 from .context import get_forms, get_store, get_workspace
 from .auth import Throttle
 from .outbox import error
 
 bp = Blueprint("sync_api", __name__)
+PUSH_BODY_KB = 4096  # the largest batch a laptop may push (its answer says so); sync.client sends at most BATCH_BYTES
 pairing_throttle = Throttle(attempts=10, window=600)
 
 
@@ -58,6 +59,7 @@ def pair():
         pairing_throttle.failed(who)
         return error(400, str(exc))
     pairing_throttle.succeeded(who)
+    get_store().record_audit("laptop paired", "hub", {"name": answer["device_name"], "address": who})
     current_app.logger.info("paired laptop '%s'", answer["device_name"])
     return jsonify(answer)
 
@@ -65,10 +67,31 @@ def pair():
 @bp.post("/api/sync/push")
 @paired
 def push():
+    # A paired laptop's batch may be larger than the max_body_kb other requests are held to:
+    # a few large batches take far less of the hub's time than many small ones (a request's
+    # own limit needs Flask 3.1).
+    request.max_content_length = max(PUSH_BODY_KB, get_workspace().setting("max_body_kb")) * 1024
     try:
-        return jsonify(hub.receive(get_store(), g.device, request.get_json(silent=True)))
+        answer = hub.receive(get_store(), g.device, request.get_json(silent=True), opener=get_workspace().privacy.opened)
     except SyncError as exc:
         return error(400, str(exc))
+    # Laptops send small batches until the hub says it takes large ones (an older hub does not).
+    return jsonify({**answer, "max_body_kb": request.max_content_length // 1024})
+
+
+@bp.post("/api/sync/audit")
+@paired
+def audit():
+    try:
+        return jsonify(privacy.receive_audit(get_store(), g.device, request.get_json(silent=True)))
+    except SyncError as exc:
+        return error(400, str(exc))
+
+
+@bp.get("/api/sync/erasures")
+@paired
+def erasures():
+    return jsonify(privacy.erasures_for(get_store(), g.device, request.args.get("since", "")))
 
 
 @bp.get("/api/sync/forms")

@@ -18,6 +18,7 @@ from nacl.public import PrivateKey
 
 import forms
 
+from .privacy import Privacy
 from .store import Store
 
 CONFIG = "collector.json"
@@ -64,6 +65,7 @@ class Workspace:
         self.forms_dir = self.path / FORMS
         self.db_path = self.path / DATABASE
         self._store = None
+        self._privacy = None
         try:
             self.config = json.loads(self.config_path.read_text("utf-8"))
         except FileNotFoundError:
@@ -115,7 +117,14 @@ class Workspace:
     def store(self):
         if self._store is None:
             self._store = Store(self.db_path)
+            self._store.privacy = self.privacy
         return self._store
+
+    @property
+    def privacy(self):
+        if self._privacy is None:
+            self._privacy = Privacy(self)
+        return self._privacy
 
     def close(self):
         if self._store is not None:
@@ -141,6 +150,13 @@ class Workspace:
         """What a laptop learns of this hub when it pairs: its id, name and public key."""
         hub = self.config["hub"]
         return {"hub_id": hub["hub_id"], "hub_name": self.device_name, "public_key": hub["public_key"]}
+
+    def device_names(self):
+        """{device id: name} of this workspace and, at the hub, of every paired laptop."""
+        names = {self.device_id: self.device_name}
+        if self.is_hub:
+            names.update({d["device_id"]: d["name"] for d in self.store.devices() if d["device_id"]})
+        return names
 
     @property
     def sync_settings(self):

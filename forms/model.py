@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from types import MappingProxyType
 
 
@@ -58,6 +59,14 @@ class Condition:
     def tree(self):
         return json.loads(self.tree_json)
 
+    @cached_property
+    def _parsed(self):
+        # The tree that holds() and references() read and never change: a page view or an answer
+        # check runs every show_if of the form, over a hundred a response, and parsing the JSON
+        # each time was a measurable share of the collector's time. `tree` still gives callers
+        # their own copy to change.
+        return json.loads(self.tree_json)
+
     def references(self):
         """Ids of the questions the condition reads, in order of appearance."""
         found = []
@@ -69,13 +78,13 @@ class Condition:
             for arg in node.get("args", ()):
                 walk(arg)
 
-        walk(self.tree)
+        walk(self._parsed)
         return found
 
     def holds(self, answers):
         from .expr import evaluate
 
-        return evaluate(self.tree, answers)
+        return evaluate(self._parsed, answers)
 
 
 @dataclass(frozen=True)
@@ -158,6 +167,7 @@ class Form:
     intro: Text | None = None
     privacy: Text | None = None
     thank_you: Text | None = None
+    retention_days: int | None = None
     choice_lists: Mapping = field(default_factory=lambda: MappingProxyType({}))
     source: str = ""
 

@@ -209,6 +209,7 @@ class _Reader(TypeKeys):
             key: self.text(data.get(key), (key,), f"the form's {key.replace('_', ' ')}")
             for key in ("description", "intro", "privacy", "thank_you")
         }
+        retention = self.integer(data.get("retention_days"), ("retention_days",), "retention_days", None, low=1)
         lists = self.choice_lists(data.get("choice_lists"), ("choice_lists",))
         sections = self.sections(data.get("sections"), ("sections",), lists)
         # A privacy notice that is there but wrong is reported already; one left
@@ -223,6 +224,7 @@ class _Reader(TypeKeys):
             sections=tuple(sections),
             languages=self.languages,
             choice_lists=MappingProxyType(lists),
+            retention_days=retention,
             source=self.doc.name,
             **texts,
         )

@@ -29,6 +29,7 @@ FORM_KEYS = _keys(
     Key("intro", "text", "Introduction shown before the first question."),
     Key("privacy", "text", "The privacy notice: who holds the answers, why, and for how long."),
     Key("thank_you", "text", "Message shown after a response is stored."),
+    Key("retention_days", "positive_int", "Days the office's hub keeps the answers to `personal` questions after a response is sent; then they are deleted. Without it they are kept until erased."),
     Key("choice_lists", "choice_lists", "Named lists of choices that several questions can share."),
     Key("sections", "sections", "The sections of the form, in order; each is one page on screen.", required=True),
 )

@@ -113,6 +113,18 @@ def test_coordinator_pages_have_no_accessibility_violations(every_type, app, pho
         axe_check(phone)
         phone.goto(server.url + "/coordinator/forms/every_type/summary")
         axe_check(phone)
+        phone.goto(server.url + "/coordinator/forms/every_type/responses")
+        link = phone.locator("table.data a").first
+        reference, href = link.inner_text(), link.get_attribute("href")
+        phone.goto(server.url + "/coordinator/people")
+        phone.get_by_label("Reference or paper serial").fill(reference.lower())
+        phone.keyboard.press("Enter")
+        phone.get_by_role("link", name=reference).click()
+        expect(phone.get_by_role("button", name="Erase this response")).to_be_visible()
+        assert href.rsplit("/", 1)[1] in phone.url
+        phone.get_by_role("button", name="Erase this response").click()
+        expect(phone.locator(".error-message")).to_be_visible()
+        axe_check(phone)
     finally:
         server.stop()
 

@@ -19,7 +19,10 @@ def test_a_response_is_stored_once_with_its_metadata(respondent, workspace):
     assert done.status_code == 200
     assert "Your reference" in done.text
     stored = workspace.store.get_response(respondent.response_id)
-    assert stored["answers"] == {"visited": "yes", "how_often": "weekly", "rating": 4, "comments": "Lovely", "email": "a@example.com"}
+    # The personal answer (email) is kept apart from the others; put back together, nothing is missing.
+    assert stored["answers"] == {"visited": "yes", "how_often": "weekly", "rating": 4, "comments": "Lovely"}
+    answers, sealed = workspace.privacy.answers_of(stored)
+    assert answers == {**stored["answers"], "email": "a@example.com"} and not sealed
     assert stored["form_id"] == "visit" and stored["form_version"] == "3"
     assert stored["source"] == "web" and stored["language"] == "en"
     assert stored["device_id"] == workspace.device_id

@@ -105,6 +105,7 @@ def test_deleting_keeps_a_tombstone(client, coordinator, respondent, workspace):
     assert row["deleted_at"] and row["answers"] == {} and row["revision"] == 2
     assert workspace.store.count_responses() == 0
     assert "was deleted" in client.get(f"/coordinator/responses/{response_id}").text
+    assert workspace.store.audit_log("deletion")[0]["detail"]["response"] == response_id
 
 
 def test_delete_without_csrf_token_changes_nothing(client, coordinator, respondent, workspace):

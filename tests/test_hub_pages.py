@@ -80,3 +80,14 @@ def test_a_laptop_has_no_laptops_page(coordinator, client):
     coordinator.sign_in()
     assert client.get("/coordinator/laptops").status_code == 404
     assert "Laptops" not in client.get("/coordinator/").text
+
+
+def test_pairing_and_revoking_are_in_the_hubs_audit_log(office, hub, pair_laptop):
+    pair_laptop("Hall laptop")
+    page = office.get("/coordinator/laptops")
+    office.post("/coordinator/laptops", data={"csrf_token": csrf_of(page.text), "name": "Spare laptop"})
+    office.post("/coordinator/laptops/Hall laptop/revoke", data={"csrf_token": csrf_of(page.text)})
+    actions = [(row["action"], row["detail"].get("name")) for row in hub.extensions["workspace"].store.audit_log()]
+    assert ("laptop paired", "Hall laptop") in actions
+    assert ("pairing code made", "Spare laptop") in actions
+    assert ("laptop revoked", "Hall laptop") in actions

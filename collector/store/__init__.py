@@ -16,15 +16,16 @@ from .base import (
 )
 from .exports import AUDIT_ACTORS, EXPORT_COLUMNS, ExportsMixin, write_database
 from .paper import PaperMixin
+from .personal import PersonalMixin
 from .responses import ResponsesMixin
-from .sync import RESPONSE_FIELDS, SyncMixin
+from .sync import RESPONSE_FIELDS, SyncMixin, UnreadableAnswers
 
 
-class Store(ResponsesMixin, PaperMixin, ExportsMixin, SyncMixin, StoreBase):
+class Store(ResponsesMixin, PaperMixin, PersonalMixin, ExportsMixin, SyncMixin, StoreBase):
     """Responses, drafts, events, settings, paper copies and the audit log of one workspace, in one SQLite file."""
 
 
 __all__ = [
     "AUDIT_ACTORS", "EXPORT_COLUMNS", "REFERENCE_ALPHABET", "SOURCES", "DuplicateSerial", "KeyingRefused", "RESPONSE_FIELDS",
-    "Store", "StoreError", "migrations", "new_reference", "normalise_reference", "now", "write_database",
+    "Store", "StoreError", "UnreadableAnswers", "migrations", "new_reference", "normalise_reference", "now", "write_database",
 ]

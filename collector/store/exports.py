@@ -36,20 +36,25 @@ class ExportsMixin:
         sql = f"select form_version, count(*) from responses where {where} group by form_version order by min(submitted_at)"
         return [(v, n) for v, n in self.db.execute(sql, args).fetchall()]
 
-    def iter_response_batches(self, form_id, since=None, source=None, event_ids=None, size=2000):
+    def iter_response_batches(self, form_id, since=None, source=None, event_ids=None, size=2000, with_personal=False):
         """A form's live responses in the order they were sent, as lists of at most size rows
         ({column: value} with EXPORT_COLUMNS, answers decoded).
 
         since is a UTC time as stored ('2026-07-04T00:00:00Z'); event_ids, when
-        given, keeps only responses recorded at those events.
+        given, keeps only responses recorded at those events. with_personal puts
+        the personal answers back among the others where they are not sealed.
         """
-        for rows in self._keyset_batches(", ".join(EXPORT_COLUMNS), [], form_id, since, source, event_ids, size):
+        columns = ", ".join(EXPORT_COLUMNS) + (f", {PERSONAL_SOURCE}" if with_personal else "")
+        for rows in self._keyset_batches(columns, [], form_id, since, source, event_ids, size):
             batch = [dict(zip(EXPORT_COLUMNS, row)) for row in rows]
-            for row in batch:
+            for row, raw in zip(batch, rows):
                 row["answers"] = json.loads(row["answers"]) if row["answers"] else {}
+                if with_personal and raw[len(EXPORT_COLUMNS)]:
+                    row["answers"].update(json.loads(raw[len(EXPORT_COLUMNS)]))
             yield batch
 
-    def iter_answer_rows(self, form_id, reads, since=None, source=None, event_ids=None, size=2000, text=False):
+    def iter_answer_rows(self, form_id, reads, since=None, source=None, event_ids=None, size=2000, text=False,
+                         personal=frozenset()):
         """A form's live responses in the order they were sent, as lists of at most size rows:
         each the EXPORT_META columns, then one value per read.
 
@@ -66,13 +71,16 @@ class ExportsMixin:
         Python writes them (but a real in a "value" read, which no valid
         answer holds, to 15 significant digits): SQLite writes each response as
         one string, much cheaper than a Python object per value. Filters are
-        those of iter_response_batches.
+        those of iter_response_batches. Reads whose first key is in personal read
+        the response's personal answers, kept apart, where they are not sealed.
         """
         values = [(column, []) for column in EXPORT_META]
         for keys, kind in reads:
             if not keys or any('"' in str(k) for k in keys):
                 raise StoreError(f"cannot read the answer {'.'.join(map(str, keys))!r}: a question id holds a double quote.")
             sql = EXACT_NUMBER if text and kind == "number" else ANSWER_READS[kind]
+            if keys[0] in personal:
+                sql = sql.replace("answers", WITH_PERSONAL)
             values.append((sql, ["$" + "".join(f'."{k}"' for k in keys)] * sql.count("?")))
         try:
             if not text:
@@ -148,7 +156,7 @@ class ExportsMixin:
         reference, which is drawn here; answers is a dict. Each batch of rows is its
         own transaction. Returns how many were stored."""
         columns = ("id", "reference", "form_id", "form_version", "language", "source", "device_id", "event_id",
-                   "paper_serial", "started_at", "submitted_at", "answers", "revision", "updated_at")
+                   "paper_serial", "started_at", "submitted_at", "answers", "revision", "updated_at", "personal_key")
         sql = f"insert into responses ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
         stored, chunk, taken = 0, [], set()
         records = iter(records)
@@ -160,12 +168,16 @@ class ExportsMixin:
                 while reference in taken or self.db.execute("select 1 from responses where reference = ?", [reference]).fetchone():
                     reference = new_reference()
                 taken.add(reference)
-                row = {**record, "reference": reference, "answers": _json(record.get("answers") or {}), "revision": 1,
+                row = {**record, "reference": reference, "answers": record.get("answers") or {}, "revision": 1,
                        "submitted_at": stamp, "started_at": record.get("started_at") or stamp, "updated_at": stamp}
-                chunk.append([row.get(c) for c in columns])
+                chunk.append(row)
             if chunk and (record is None or len(chunk) >= batch):
                 with self._write() as db:
-                    db.conn.executemany(sql, chunk)
+                    for row in chunk:
+                        # Personal answers are kept apart here as on every other way in.
+                        answers, row["personal_key"] = self._keep_personal(db, row["form_id"], row["form_version"], row["answers"])
+                        row["answers"] = _json(answers)
+                    db.conn.executemany(sql, [[row.get(c) for c in columns] for row in chunk])
                 stored += len(chunk)
                 chunk, taken = [], set()
             if record is None:
@@ -181,10 +193,27 @@ class ExportsMixin:
             return cursor.lastrowid
 
     def audit_log(self, action=None):
-        """Audit rows oldest first, with detail decoded; only one action's when given."""
-        sql = "select id, at, actor, action, detail from audit" + (" where action = ?" if action else "") + " order by id"
-        return [{"id": i, "at": at, "actor": who, "action": what, "detail": json.loads(detail)}
-                for i, at, who, what, detail in self.db.execute(sql, [action] if action else [])]
+        """Audit rows oldest first, with detail decoded; only one action's when given. At the hub,
+        rows sent by laptops come too, with the laptop's name as device (None for the hub's own)."""
+        sql = ("select a.id, a.at, a.actor, a.action, a.detail, d.name from audit a left join devices d on d.id = a.device"
+               + (" where a.action = ?" if action else "") + " order by a.id")
+        return [{"id": i, "at": at, "actor": who, "action": what, "detail": json.loads(detail), "device": device}
+                for i, at, who, what, detail, device in self.db.execute(sql, [action] if action else [])]
+
+    def own_audit_since(self, after, limit=500):
+        """This workspace's own audit rows after id `after`, oldest first: what sync carries to the hub."""
+        cursor = self.db.execute("select id, at, actor, action, detail from audit where device is null and id > ?"
+                                 " order by id limit ?", [after, limit])
+        return [{"id": i, "at": at, "actor": who, "action": what, "detail": json.loads(detail)} for i, at, who, what, detail in cursor]
+
+    def take_audit(self, device, rows):
+        """At the hub: keep a laptop's audit rows beside its own (each once, however often sent). Returns how many were new."""
+        with self._write() as db:
+            before = db.conn.total_changes
+            db.conn.executemany(
+                "insert or ignore into audit (at, actor, action, detail, device, origin_id) values (?, ?, ?, ?, ?, ?)",
+                [[r["at"], r["actor"], r["action"], _json(r["detail"]), device["id"], r["id"]] for r in rows])
+            return db.conn.total_changes - before
 
 
 # What an export reads of each response, in this order.
@@ -192,6 +221,9 @@ EXPORT_COLUMNS = ("id", "reference", "form_version", "language", "source", "devi
                   "paper_serial", "started_at", "submitted_at", "answers")
 EXPORT_META = EXPORT_COLUMNS[:-1]
 # How iter_answer_rows reads an answer, by kind; each ? is its JSON path.
+# A response's personal answers (kept apart, linked by a random key) where this workspace holds them unsealed.
+PERSONAL_SOURCE = "(select data from personal where personal.key = responses.personal_key and personal.sealed = 0)"
+WITH_PERSONAL = f"json_patch(answers, coalesce({PERSONAL_SOURCE}, '{{}}'))"
 ANSWER_READS = {"value": "answers ->> ?", "number": "answers ->> ?", "json": "answers -> ?",
                 "true": "nullif((answers -> ?) = 'true', 0)"}
 # A number as text: a real as it was stored (Python's shortest form), not as SQLite writes reals.

@@ -63,7 +63,8 @@ class PaperMixin:
     def _insert_paper(self, db, record):
         """Insert a paper response inside a write transaction; returns its new reference."""
         stamp = now()
-        row = {**record, "source": "paper", "answers": _json(record["answers"]), "revision": 1,
+        kept, key = self._keep_personal(db, record["form_id"], record["form_version"], record["answers"])
+        row = {**record, "source": "paper", "answers": _json(kept), "revision": 1, "personal_key": key,
                "started_at": stamp, "submitted_at": stamp, "updated_at": stamp}
         for _ in range(5):
             # Inside the write transaction nobody else can take the reference between check and insert.
@@ -107,7 +108,8 @@ class PaperMixin:
                 db.execute("update paper_entries set status = 'differs' where serial = ?", [serial])
                 return "differs", None
             reference = self._store_keyed(db, first, answers, device_id)
-            db["paper_entries"].insert({**entry, "round": 2, "status": "stored", "response_id": first["response_id"]})
+            # Once the copy is stored its keyings' answers are not needed, and may name someone.
+            db["paper_entries"].insert({**entry, "answers": "{}", "round": 2, "status": "stored", "response_id": first["response_id"]})
             return "stored", reference
 
     def _store_keyed(self, db, first, answers, device_id):
@@ -118,7 +120,8 @@ class PaperMixin:
             "language": first["language"], "device_id": device_id, "event_id": first["event_id"],
             "paper_serial": first["serial"], "answers": answers,
         })
-        db.execute("update paper_entries set status = 'stored', response_id = ? where serial = ?", [response_id, first["serial"]])
+        db.execute("update paper_entries set status = 'stored', response_id = ?, answers = '{}' where serial = ?",
+                   [response_id, first["serial"]])
         first["response_id"] = response_id
         return reference
 

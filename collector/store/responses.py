@@ -139,7 +139,6 @@ class ResponsesMixin:
             "event_id": draft["event_id"],
             "started_at": draft["started_at"],
             "submitted_at": now(),
-            "answers": _json(answers),
             "revision": 1,
         }
         record["updated_at"] = record["submitted_at"]
@@ -147,6 +146,8 @@ class ResponsesMixin:
             record["reference"] = new_reference()
             try:
                 with self._write() as db:
+                    kept, record["personal_key"] = self._keep_personal(db, record["form_id"], record["form_version"], answers)
+                    record["answers"] = _json(kept)
                     db.execute(
                         f"insert into responses ({', '.join(record)}) values ({', '.join('?' * len(record))})",
                         list(record.values()),
@@ -203,9 +204,11 @@ class ResponsesMixin:
         """Clear a response's answers and keep its id as a tombstone, so sync carries the deletion."""
         stamp = now()
         with self._write() as db:
+            db.execute("delete from personal where key = (select personal_key from responses where id = ? and deleted_at is null)",
+                       [response_id])
             cursor = db.execute(
-                "update responses set answers = '{}', deleted_at = ?, updated_at = ?, revision = revision + 1"
-                " where id = ? and deleted_at is null",
+                "update responses set answers = '{}', personal_key = null, deleted_at = ?, updated_at = ?,"
+                " revision = revision + 1 where id = ? and deleted_at is null",
                 [stamp, stamp, response_id],
             )
             return cursor.rowcount == 1
@@ -215,11 +218,14 @@ class ResponsesMixin:
         (a deleted response stays deleted). Returns the new revision, or None if there is none to correct."""
         stamp = now()
         with self._write() as db:
-            cursor = db.execute(
-                "update responses set answers = ?, updated_at = ?, revision = revision + 1"
-                " where id = ? and deleted_at is null", [_json(answers), stamp, response_id])
-            if cursor.rowcount != 1:
+            row = db.execute("select form_id, form_version, personal_key from responses where id = ? and deleted_at is null",
+                             [response_id]).fetchone()
+            if row is None:
                 return None
+            kept, key = self._keep_personal(db, row[0], row[1], answers)
+            db.execute("delete from personal where key = ?", [row[2]])
+            db.execute("update responses set answers = ?, personal_key = ?, updated_at = ?, revision = revision + 1"
+                       " where id = ?", [_json(kept), key, stamp, response_id])
             return db.execute("select revision from responses where id = ?", [response_id]).fetchone()[0]
 
     def import_responses(self, records):
@@ -235,7 +241,8 @@ class ResponsesMixin:
                 if db.execute("select 1 from responses where id = ?", [record["id"]]).fetchone():
                     skipped += 1
                     continue
-                row = {**record, "answers": _json(record["answers"]), "revision": 1}
+                kept, key = self._keep_personal(db, record["form_id"], record["form_version"], record["answers"])
+                row = {**record, "answers": _json(kept), "revision": 1, "personal_key": key}
                 row["submitted_at"] = row.get("submitted_at") or now()
                 row["started_at"] = row.get("started_at") or row["submitted_at"]
                 row["updated_at"] = row["submitted_at"]

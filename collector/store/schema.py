@@ -131,3 +131,43 @@ def m005_sync(db):
         "create table bundles (id text primary key, device text not null, created_at text not null,"
         " imported_at text not null, responses integer not null)"
     )
+
+
+@migrations()
+def m006_personal(db):
+    # Answers to questions marked `personal` are kept apart from the others, linked only
+    # by a random key held on the response: the personal table alone says nobody's
+    # response. On a paired laptop `data` is sealed for the hub (sealed = 1), so the
+    # laptop's own files cannot be read back into names and emails.
+    db.execute("alter table responses add column personal_key text")
+    db.execute("create unique index responses_personal_key on responses (personal_key)")
+    db.execute(
+        "create table personal (key text primary key, sealed integer not null, data text not null,"
+        " created_at text not null)"
+    )
+
+
+@migrations()
+def m007_audit_from_laptops(db):
+    # The hub keeps every laptop's audit log beside its own: device is the laptop's
+    # record at the hub (null for this workspace's own rows) and origin_id the row's id
+    # there, so a log sent twice is kept once.
+    db.execute("alter table audit add column device text")
+    db.execute("alter table audit add column origin_id integer")
+    db.execute("create unique index audit_origin on audit (device, origin_id) where device is not null")
+
+
+@migrations()
+def m008_change_counter(db):
+    # Change numbers come from a counter that never goes back, not from the largest number
+    # still stored: once `collector purge` removes acknowledged responses, a new change
+    # must still be numbered after the checkpoint, or it would never be sent.
+    db.execute("create table change_counter (value integer not null)")
+    db.execute("insert into change_counter select coalesce(max(change_seq), 0) from responses")
+    db.execute("drop trigger responses_number_insert")
+    db.execute("drop trigger responses_number_update")
+    number = ("begin update change_counter set value = value + 1;"
+              " update responses set change_seq = (select value from change_counter) where rowid = new.rowid; end")
+    db.execute(f"create trigger responses_number_insert after insert on responses when new.change_seq is null {number}")
+    db.execute("create trigger responses_number_update after update of answers, deleted_at, revision on responses"
+               f" when new.change_seq is old.change_seq {number}")

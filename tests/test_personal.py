@@ -1,0 +1,264 @@
+"""Personal answers: kept apart, sealed for the hub on a paired laptop, readable only at the hub."""
+
+import base64
+import json
+
+import pytest
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey, SealedBox
+
+EMAIL = "jo.bloggs@example.org"
+
+
+def every_file(folder):
+    """Every byte a thief who took the laptop's workspace folder would have."""
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+def capture_with_email(respondent):
+    respondent.start("visit")
+    respondent.send(visited="yes", how_often="weekly", rating="4")
+    # Going back keeps the draft, email and all, until the response is sent.
+    respondent.send("back", comments="Lovely", email=EMAIL)
+    respondent.send("next", visited="yes", how_often="weekly", rating="4")
+    respondent.send("submit", comments="Lovely", email=EMAIL)
+    return respondent.response_id
+
+
+def test_personal_answers_are_kept_apart_linked_by_a_random_key(respondent, workspace):
+    rid = capture_with_email(respondent)
+    row = workspace.store.get_response(rid)
+    assert "email" not in row["answers"]
+    assert row["personal_key"] and rid not in row["personal_key"]
+    record = workspace.store.personal_record(row["personal_key"])
+    assert json.loads(record["data"]) == {"email": EMAIL} and not record["sealed"]
+
+
+def test_on_a_paired_laptop_personal_answers_cannot_be_read_from_its_files(hub, pair_laptop, tmp_path):
+    from collector.app import create_app
+    from conftest import Respondent
+
+    laptop = pair_laptop()
+    client = create_app(laptop.workspace, {"TESTING": True}).test_client()
+    rid = capture_with_email(Respondent(client))
+    laptop.workspace.close()
+    files = every_file(laptop.workspace.path)
+    assert EMAIL.encode() not in files and b"jo.bloggs" not in files
+    # Nothing kept on the laptop opens the sealed box: try every key-sized value in its config.
+    row = laptop.store.get_response(rid)
+    sealed = base64.b64decode(laptop.store.personal_record(row["personal_key"])["data"].split(":", 1)[1])
+    config = json.loads((laptop.workspace.path / "collector.json").read_text())
+    candidates = [v for v in _strings(config) if len(v) == 64 and all(c in "0123456789abcdef" for c in v)]
+    assert candidates, "the config holds keys (the signing key, the hub's public key)"
+    for value in candidates:
+        with pytest.raises(CryptoError):
+            SealedBox(PrivateKey(bytes.fromhex(value))).decrypt(sealed)
+    answers, is_sealed = laptop.workspace.privacy.answers_of(row)
+    assert is_sealed and "email" not in answers
+    # The hub opens them.
+    hub_ws = hub.extensions["workspace"]
+    opened = hub_ws.privacy.open(laptop.store.personal_record(row["personal_key"]))
+    assert opened == {"email": EMAIL}
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_pairing_seals_what_was_kept_before(hub, tmp_path, respondent, workspace):
+    from conftest import HubTransport
+    from sync import client
+    from sync import hub as hub_side
+    from sync.transport import split_pairing_code
+
+    rid = capture_with_email(respondent)
+    code, _ = hub_side.add_device(hub.extensions["workspace"].store, "Test laptop", "http://hub.test")
+    settings = client.pair(HubTransport(hub), split_pairing_code(code)[1], workspace.device_id, workspace.device_name)
+    workspace.save_sync_settings(settings)
+    assert workspace.store.seal_open_personal(workspace.privacy.seal) == 1
+    record = workspace.store.personal_record(workspace.store.get_response(rid)["personal_key"])
+    assert record["sealed"] and EMAIL not in record["data"]
+    assert hub.extensions["workspace"].privacy.open(record) == {"email": EMAIL}
+
+
+def test_deleting_a_response_removes_its_personal_answers(respondent, workspace):
+    rid = capture_with_email(respondent)
+    key = workspace.store.get_response(rid)["personal_key"]
+    workspace.store.delete_response(rid)
+    assert workspace.store.personal_record(key) is None
+    assert workspace.store.count_personal() == 0
+
+
+def test_a_correction_keeps_personal_answers_apart_too(respondent, workspace):
+    rid = capture_with_email(respondent)
+    workspace.store.amend_response(rid, {"visited": "no", "email": "new@example.org"})
+    row = workspace.store.get_response(rid)
+    assert row["answers"] == {"visited": "no"}
+    assert workspace.privacy.answers_of(row)[0]["email"] == "new@example.org"
+    assert workspace.store.count_personal() == 1
+
+
+def test_a_paired_laptop_shows_personal_answers_as_sealed(hub, pair_laptop):
+    from collector.app import create_app
+    from conftest import Coordinator, Respondent
+
+    laptop = pair_laptop()
+    client = create_app(laptop.workspace, {"TESTING": True}).test_client()
+    rid = capture_with_email(Respondent(client))
+    Coordinator(client, laptop.workspace).sign_in()
+    page = client.get(f"/coordinator/responses/{rid}").text
+    assert "Sealed: only the office" in page and EMAIL not in page
+    assert "Lovely" in page, "the other answers are shown as usual"
+
+
+def test_an_unpaired_laptop_shows_personal_answers_to_its_coordinator(respondent, coordinator, client):
+    rid = capture_with_email(respondent)
+    coordinator.sign_in()
+    page = client.get(f"/coordinator/responses/{rid}").text
+    assert EMAIL in page and "Sealed" not in page
+
+
+def test_purge_never_removes_what_the_hub_has_not_acknowledged(hub, pair_laptop):
+    laptop = pair_laptop()
+    synced = [laptop.capture({"visited": "yes", "how_often": "daily", "rating": 3, "email": EMAIL}) for _ in range(3)]
+    laptop.sync()
+    later = [laptop.capture() for _ in range(2)]
+    laptop.store.amend_response(synced[0], {"visited": "no"})  # a correction not yet sent
+    assert laptop.store.purge_acknowledged(dry_run=True) == {"responses": 2, "personal": 2}
+    assert laptop.store.count_responses() == 5, "a dry run removes nothing"
+    assert laptop.store.purge_acknowledged() == {"responses": 2, "personal": 2}
+    left = {r["id"] for r in laptop.store.list_responses()}
+    assert left == {synced[0], *later}
+    # What was kept still goes to the hub, and the hub keeps everything.
+    laptop.sync()
+    assert hub.extensions["workspace"].store.count_responses() == 5
+    assert hub.extensions["workspace"].store.get_response(synced[0])["answers"] == {"visited": "no"}
+
+
+def test_purge_of_personal_answers_only_keeps_the_rest(hub, pair_laptop):
+    laptop = pair_laptop()
+    rid = laptop.capture({"visited": "yes", "how_often": "daily", "rating": 3, "email": EMAIL})
+    unsent = laptop.capture({"visited": "no", "email": EMAIL})
+    laptop.sync()
+    laptop.store.amend_response(unsent, {"visited": "no", "email": "other@example.org"})
+    assert laptop.store.purge_acknowledged(personal_only=True) == {"responses": 0, "personal": 1}
+    row = laptop.store.get_response(rid)
+    assert row["answers"]["rating"] == 3 and row["personal_key"] is None
+    assert laptop.store.get_response(unsent)["personal_key"] is not None
+
+
+def test_purge_from_the_command_line(hub, pair_laptop):
+    from click.testing import CliRunner
+
+    from collector.cli import main
+
+    laptop = pair_laptop()
+    laptop.capture()
+    laptop.sync()
+    laptop.capture()
+    folder = str(laptop.workspace.path)
+    laptop.workspace.close()
+    dry = CliRunner().invoke(main, ["-w", folder, "purge", "--synced", "--dry-run"])
+    assert "Would remove 1 response" in dry.output and "1 response not yet acknowledged by the hub was kept" in dry.output
+    done = CliRunner().invoke(main, ["-w", folder, "purge", "--synced"])
+    assert done.exit_code == 0 and "Removed 1 response" in done.output
+    refused = CliRunner().invoke(main, ["-w", folder, "purge"])
+    assert refused.exit_code == 2 and "--synced" in refused.output
+    refused = CliRunner().invoke(main, ["-w", folder, "purge", "--retention"])
+    assert refused.exit_code == 1 and "not a hub" in refused.output
+
+
+def test_the_hub_deletes_personal_answers_after_the_forms_retention_period(hub, pair_laptop):
+    from click.testing import CliRunner
+
+    from collector.cli import main
+    from conftest import PARKS_LIKE
+
+    hub_ws = hub.extensions["workspace"]
+    rid_old = hub_ws.store.start_response("visit", "3", "en", "web", hub_ws.device_id)
+    hub_ws.store.submit_response(rid_old, {"visited": "no", "email": EMAIL})
+    rid_new = hub_ws.store.start_response("visit", "3", "en", "web", hub_ws.device_id)
+    hub_ws.store.submit_response(rid_new, {"visited": "no", "email": EMAIL})
+    hub_ws.store.db.execute("update responses set submitted_at = '2020-01-01T00:00:00Z' where id = ?", [rid_old])
+    hub_ws.store.db.conn.commit()
+    (hub_ws.forms_dir / "visit.yaml").write_text(
+        PARKS_LIKE.replace("version: 3", "version: 4\nretention_days: 30"), encoding="utf-8")
+    folder = str(hub_ws.path)
+    dry = CliRunner().invoke(main, ["-w", folder, "purge", "--retention", "--dry-run"])
+    assert "Would delete the personal answers of 1 response to 'visit'" in dry.output
+    assert hub_ws.store.count_personal() == 2
+    done = CliRunner().invoke(main, ["-w", folder, "purge", "--retention"])
+    assert done.exit_code == 0, done.output
+    assert hub_ws.store.get_response(rid_old)["personal_key"] is None
+    assert hub_ws.store.get_response(rid_old)["answers"] == {"visited": "no"}, "the rest of the response is kept"
+    assert hub_ws.store.get_response(rid_new)["personal_key"] is not None
+    assert hub_ws.store.audit_log("retention")
+
+
+def test_double_keyed_paper_copies_keep_no_personal_answers_in_their_keyings(workspace):
+    import uuid
+
+    answers = {"visited": "no", "email": EMAIL}
+    for keyer in ("first volunteer", "second volunteer"):
+        outcome, _ = workspace.store.key_paper_copy(str(uuid.uuid4()), "ABC-000007", "visit", "3", answers, "en",
+                                                    keyer, workspace.device_id)
+    assert outcome == "stored"
+    keyings = workspace.store.db.execute("select answers from paper_entries where serial = 'ABC-000007'").fetchall()
+    assert keyings == [("{}",), ("{}",)]
+    row = workspace.store.response_for_serial("ABC-000007")
+    assert row["answers"] == {"visited": "no"}
+    assert workspace.privacy.answers_of(row)[0]["email"] == EMAIL
+
+
+def test_exports_on_a_paired_laptop_leave_sealed_answers_blank_and_say_so(hub, pair_laptop, tmp_path):
+    import csv
+
+    from click.testing import CliRunner
+
+    from collector.app import create_app
+    from collector.cli import main
+    from conftest import Respondent
+
+    laptop = pair_laptop()
+    client = create_app(laptop.workspace, {"TESTING": True}).test_client()
+    capture_with_email(Respondent(client))
+    folder = str(laptop.workspace.path)
+    laptop.workspace.close()
+    out = tmp_path / "visit.csv"
+    result = CliRunner().invoke(main, ["-w", folder, "export", "visit", "--include-personal", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "sealed on this laptop and left blank" in result.output
+    [row] = list(csv.DictReader(out.open(encoding="utf-8")))[1:]
+    assert row["email"] == "" and row["comments"] == "Lovely"
+    assert EMAIL not in out.read_text()
+
+
+def test_exports_on_an_unpaired_laptop_include_personal_answers_when_asked(respondent, workspace, tmp_path):
+    import csv
+
+    from click.testing import CliRunner
+
+    from collector.cli import main
+
+    capture_with_email(respondent)
+    out = tmp_path / "visit.csv"
+    result = CliRunner().invoke(main, ["-w", str(workspace.path), "export", "visit", "--include-personal", "--out", str(out)])
+    assert result.exit_code == 0 and "sealed" not in result.output
+    [row] = list(csv.DictReader(out.open(encoding="utf-8")))[1:]
+    assert row["email"] == EMAIL
+
+
+def test_a_response_taken_after_a_purge_is_still_sent(hub, pair_laptop):
+    laptop = pair_laptop()
+    for _ in range(3):
+        laptop.capture()
+    laptop.sync()
+    laptop.store.purge_acknowledged()
+    later = laptop.capture()
+    assert laptop.sync().sent == 1
+    assert hub.extensions["workspace"].store.get_response(later) is not None
+    assert laptop.store.count_unacknowledged() == 0
