@@ -479,7 +479,7 @@ def export(workspace, form_id, fmt, out, labels, since, source, event, include_p
         sealed = store.count_personal(sealed=True) if include_personal else 0
         if sealed:
             warnings = [*warnings, f"the personal answers of {sealed} response{'s are' if sealed != 1 else ' is'} sealed on this "
-                        "laptop and left blank: only the hub can read and export them."]
+                        "laptop, and show as [sealed]: only the hub can read and export them."]
         detail = plan.describe(fmt)
         store.record_audit("export", "cli", {**detail, "out": str(out if str(out) == "-" else Path(out).resolve())})
         for warning in warnings:

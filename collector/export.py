@@ -251,7 +251,7 @@ class Export:
 
     def _batches(self):
         return self.store.iter_response_batches(self.form.id, self.since, self.source, self.event_ids,
-                                                with_personal=self.include_personal)
+                                                with_personal=self.personal_keys)
 
     def _meta(self, r):
         device, event = r["device_id"], r["event_id"]

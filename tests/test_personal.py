@@ -231,9 +231,9 @@ def test_exports_on_a_paired_laptop_leave_sealed_answers_blank_and_say_so(hub, p
     out = tmp_path / "visit.csv"
     result = CliRunner().invoke(main, ["-w", folder, "export", "visit", "--include-personal", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "sealed on this laptop and left blank" in result.output
+    assert "sealed on this laptop" in result.output
     [row] = list(csv.DictReader(out.open(encoding="utf-8")))[1:]
-    assert row["email"] == "" and row["comments"] == "Lovely"
+    assert row["email"] == "[sealed]" and row["comments"] == "Lovely"
     assert EMAIL not in out.read_text()
 
 
@@ -262,3 +262,37 @@ def test_a_response_taken_after_a_purge_is_still_sent(hub, pair_laptop):
     assert laptop.sync().sent == 1
     assert hub.extensions["workspace"].store.get_response(later) is not None
     assert laptop.store.count_unacknowledged() == 0
+
+
+def test_personal_answers_reach_the_hub_sealed_and_the_hub_reads_them(hub, pair_laptop, tmp_path):
+    from sync.bundle import import_bundle, write_bundle
+
+    laptop = pair_laptop()
+    over_http = laptop.capture({"visited": "no", "email": EMAIL})
+    laptop.sync()
+    hub_ws = hub.extensions["workspace"]
+    row = hub_ws.store.get_response(over_http)
+    assert hub_ws.privacy.answers_of(row) == ({"visited": "no", "email": EMAIL}, False)
+    # By bundle too: sealed on the stick, opened at the hub.
+    by_stick = laptop.capture({"visited": "no", "email": "stick@example.org"})
+    ws = laptop.workspace
+    write_bundle(ws.store, tmp_path / "s.collector", ws.sync_settings, ws.device_id, ws.device_name)
+    assert b"stick@example.org" not in __import__("zipfile").ZipFile(tmp_path / "s.collector").read("personal.json")
+    import_bundle(hub_ws.store, tmp_path / "s.collector", hub_ws.config["hub"]["hub_id"], opener=hub_ws.privacy.opened)
+    assert hub_ws.privacy.answers_of(hub_ws.store.get_response(by_stick))[0]["email"] == "stick@example.org"
+    # The laptop may now drop them: the hub has them.
+    laptop.sync()
+    laptop.store.purge_acknowledged(personal_only=True)
+    assert laptop.store.count_personal() == 0
+    assert hub_ws.store.count_personal() == 2
+
+
+def test_personal_answers_of_a_response_erased_at_the_hub_are_not_taken(hub, pair_laptop):
+    laptop = pair_laptop()
+    rid = laptop.capture({"visited": "no", "email": EMAIL})
+    laptop.sync()
+    hub_ws = hub.extensions["workspace"]
+    hub_ws.store.erase_response(rid)
+    laptop.store.set_sync_state("checkpoint", 0)
+    laptop.sync()
+    assert hub_ws.store.count_personal() == 0

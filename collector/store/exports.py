@@ -36,15 +36,16 @@ class ExportsMixin:
         sql = f"select form_version, count(*) from responses where {where} group by form_version order by min(submitted_at)"
         return [(v, n) for v, n in self.db.execute(sql, args).fetchall()]
 
-    def iter_response_batches(self, form_id, since=None, source=None, event_ids=None, size=2000, with_personal=False):
+    def iter_response_batches(self, form_id, since=None, source=None, event_ids=None, size=2000, with_personal=()):
         """A form's live responses in the order they were sent, as lists of at most size rows
         ({column: value} with EXPORT_COLUMNS, answers decoded).
 
         since is a UTC time as stored ('2026-07-04T00:00:00Z'); event_ids, when
-        given, keeps only responses recorded at those events. with_personal puts
-        the personal answers back among the others where they are not sealed.
+        given, keeps only responses recorded at those events. with_personal (the
+        personal answer keys) puts the personal answers back among the others, or
+        SEALED for each where this workspace holds them sealed.
         """
-        columns = ", ".join(EXPORT_COLUMNS) + (f", {PERSONAL_SOURCE}" if with_personal else "")
+        columns = ", ".join(EXPORT_COLUMNS) + (f", {_personal_source(with_personal)}" if with_personal else "")
         for rows in self._keyset_batches(columns, [], form_id, since, source, event_ids, size):
             batch = [dict(zip(EXPORT_COLUMNS, row)) for row in rows]
             for row, raw in zip(batch, rows):
@@ -80,7 +81,7 @@ class ExportsMixin:
                 raise StoreError(f"cannot read the answer {'.'.join(map(str, keys))!r}: a question id holds a double quote.")
             sql = EXACT_NUMBER if text and kind == "number" else ANSWER_READS[kind]
             if keys[0] in personal:
-                sql = sql.replace("answers", WITH_PERSONAL)
+                sql = sql.replace("answers", f"json_patch(answers, {_personal_source(personal)})")
             values.append((sql, ["$" + "".join(f'."{k}"' for k in keys)] * sql.count("?")))
         try:
             if not text:
@@ -222,8 +223,15 @@ EXPORT_COLUMNS = ("id", "reference", "form_version", "language", "source", "devi
 EXPORT_META = EXPORT_COLUMNS[:-1]
 # How iter_answer_rows reads an answer, by kind; each ? is its JSON path.
 # A response's personal answers (kept apart, linked by a random key) where this workspace holds them unsealed.
-PERSONAL_SOURCE = "(select data from personal where personal.key = responses.personal_key and personal.sealed = 0)"
-WITH_PERSONAL = f"json_patch(answers, coalesce({PERSONAL_SOURCE}, '{{}}'))"
+SEALED = "[sealed]"
+
+
+def _personal_source(keys):
+    """SQL for a response's personal answers as a JSON object: as kept where they are open here,
+    SEALED for each key where only the hub can open them, {} where there are none."""
+    marks = json.dumps({k: SEALED for k in sorted(keys)}).replace("'", "''")
+    return ("coalesce((select case personal.sealed when 0 then personal.data else '" + marks + "' end"
+            " from personal where personal.key = responses.personal_key), '{}')")
 ANSWER_READS = {"value": "answers ->> ?", "number": "answers ->> ?", "json": "answers -> ?",
                 "true": "nullif((answers -> ?) = 'true', 0)"}
 # A number as text: a real as it was stored (Python's shortest form), not as SQLite writes reals.
