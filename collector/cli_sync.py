@@ -150,6 +150,8 @@ def sync_now(workspace, as_json=False):
 
     settings = _need_pairing(workspace)
     transport = HttpTransport(settings["hub_url"], settings["token"])
+    # Anything kept before pairing (say, by a collector already serving) is sealed before it travels.
+    workspace.store.seal_open_personal(workspace.privacy.seal)
     waiting = client.waiting(workspace.store)
     with click.progressbar(length=waiting, label="Sending responses", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         result = client.push(workspace.store, transport, progress=bar.update)

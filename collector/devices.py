@@ -53,6 +53,15 @@ def add():
     return _page(AddDeviceForm(formdata=None), pairing={"name": form.name.data, "code": code, "expires": expires, "qr": qr_svg(code)})
 
 
+@bp.get("/<name>/revoke")
+@signed_in
+def confirm_revoke(name):
+    device = get_store().device_named(name)
+    if device is None or device["revoked_at"]:
+        abort(404, _("There is no laptop with that name."))
+    return render_template("coordinator/revoke.html", device=device, confirm=ConfirmForm())
+
+
 @bp.post("/<name>/revoke")
 @signed_in
 def revoke(name):

@@ -59,7 +59,12 @@ class Privacy:
         not yet paired, and at the hub itself, which keeps them open (it alone can read them)."""
         if self.workspace.is_hub:
             return None
-        return (self.workspace.sync_settings or {}).get("hub_public_key")
+        key = (self.workspace.sync_settings or {}).get("hub_public_key")
+        if key is None:
+            # `collector sync pair` may have paired this laptop while the collector serves: read again.
+            self.workspace.reload()
+            key = (self.workspace.sync_settings or {}).get("hub_public_key")
+        return key
 
     def seal(self, answers):
         """(sealed?, text) for a dict of personal answers."""

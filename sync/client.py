@@ -116,7 +116,7 @@ def _take_answer(store, answer, batch, after, result, progress):
     outcomes = answer.get("outcomes")
     if not isinstance(outcomes, dict) or set(outcomes) != {r["id"] for r in records}:
         raise SyncError("the hub's answer did not acknowledge the batch it was sent; sync again.")
-    store.acknowledge_changes(after, batch[-1][0])
+    store.acknowledge_changes(after, batch[-1][0], [i for i, o in outcomes.items() if o == "conflict"])
     for outcome in outcomes.values():
         result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
     result.forms_differ += [tuple(f) for f in answer.get("forms_differ") or []]

@@ -67,6 +67,10 @@ def receive(store, device, payload, where="batch", opener=None):
     if not isinstance(payload, dict):
         raise SyncError(f"{where}: a push should be a JSON object.")
     records = check_batch(payload.get("records"), where)
+    for n, record in enumerate(records, 1):
+        if record["device_id"] != device["device_id"]:
+            raise SyncError(f"{where}, record {n} (response {record['id']}): it was taken on another laptop; "
+                            "a laptop sends only its own responses.")
     form_versions = check_forms(payload.get("forms") or [], where)
     events = check_events(payload.get("events") or [], where)
     personal = check_personal(payload.get("personal") or [], where)

@@ -16,6 +16,7 @@ REFERENCE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 # A response id as str(uuid.UUID(...)) writes it: lower case, hyphens in their places.
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 FIELD_SET = frozenset(RESPONSE_FIELDS)
+HASHED_FIELDS = tuple(f for f in RESPONSE_FIELDS if f != "personal_key")
 MAX_TEXT = 200
 MAX_ANSWERS = 1024 * 1024
 REQUIRED_TEXT = ("reference", "form_id", "form_version", "source", "submitted_at")
@@ -32,7 +33,8 @@ def outgoing(row):
 
 def content_hash(record):
     """A digest of everything a revision says; the same revision re-sent has the same one."""
-    parts = ["\x00" if record[f] is None else str(record[f]) for f in RESPONSE_FIELDS]
+    # personal_key is a random link, not content: purging personal answers clears it without a new revision.
+    parts = ["\x00" if record[f] is None else str(record[f]) for f in HASHED_FIELDS]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 

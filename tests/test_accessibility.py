@@ -158,6 +158,9 @@ def test_hub_pages_have_no_accessibility_violations(hub, pair_laptop, phone):
         expect(phone.get_by_role("cell", name="This paper copy was already keyed on another laptop.")).to_be_visible()
         axe_check(phone)
         code = re.search(r"http://\S+/pair/[0-9A-Z-]+", phone.locator(".address code").inner_text()).group(0)
+        phone.get_by_role("link", name="Revoke – Hall laptop").click()
+        expect(phone.get_by_role("heading", name="Revoke Hall laptop?")).to_be_visible()
+        axe_check(phone)
         phone.goto(code)
         axe_check(phone)
     finally:

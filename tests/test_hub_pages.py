@@ -40,7 +40,9 @@ def test_revoking_a_laptop_from_the_page_cuts_it_off(office, hub, pair_laptop):
     laptop.capture()
     page = office.get("/coordinator/laptops")
     assert "Hall laptop" in page.text and "Paired" in page.text
-    done = office.post("/coordinator/laptops/Hall laptop/revoke", data={"csrf_token": csrf_of(page.text)})
+    asked = office.get("/coordinator/laptops/Hall laptop/revoke")
+    assert "Revoke Hall laptop?" in asked.text and hub.extensions["workspace"].store.device_named("Hall laptop")["revoked_at"] is None
+    done = office.post("/coordinator/laptops/Hall laptop/revoke", data={"csrf_token": csrf_of(asked.text)})
     assert done.status_code == 302
     with pytest.raises(SyncError):
         laptop.sync()

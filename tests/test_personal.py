@@ -296,3 +296,102 @@ def test_personal_answers_of_a_response_erased_at_the_hub_are_not_taken(hub, pai
     laptop.store.set_sync_state("checkpoint", 0)
     laptop.sync()
     assert hub_ws.store.count_personal() == 0
+
+
+def hub_personal(hub):
+    return hub.extensions["workspace"].store.count_personal()
+
+
+def test_the_hub_keeps_no_personal_answers_a_response_no_longer_points_to(hub, pair_laptop):
+    laptop = pair_laptop()
+    corrected = laptop.capture({"visited": "no", "email": "old@example.org"})
+    deleted = laptop.capture({"visited": "no", "email": EMAIL})
+    erased = laptop.capture({"visited": "no", "email": EMAIL})
+    laptop.sync()
+    assert hub_personal(hub) == 3
+    laptop.store.amend_response(corrected, {"visited": "no", "email": "new@example.org"})
+    laptop.store.delete_response(deleted)
+    laptop.store.erase_response(erased)
+    laptop.sync()
+    hub_ws = hub.extensions["workspace"]
+    assert hub_personal(hub) == 1
+    assert hub_ws.privacy.answers_of(hub_ws.store.get_response(corrected))[0]["email"] == "new@example.org"
+    # Gone from the file too (secure_delete), once the log is folded in when the hub closes it.
+    hub_ws.close()
+    assert b"old@example.org" not in hub_ws.db_path.read_bytes()
+
+
+def test_a_response_kept_apart_at_the_hub_is_not_acknowledged_so_purge_keeps_it(hub, pair_laptop):
+    import uuid
+
+    first, second = pair_laptop("Hall laptop"), pair_laptop("Library laptop")
+    for laptop in (first, second):
+        laptop.store.submit_paper_response(str(uuid.uuid4()), "visit", "3", {"visited": "no", "email": EMAIL},
+                                           "ABC-000003", "en", laptop.workspace.device_id)
+        laptop.sync()
+    assert second.store.count_unacknowledged() == 1
+    assert second.store.purge_acknowledged() == {"responses": 0, "personal": 0}
+
+
+def test_a_laptop_paired_while_its_collector_serves_seals_from_then_on(hub, tmp_path):
+    from collector.app import create_app
+    from collector.workspace import Workspace
+    from conftest import PARKS_LIKE, HubTransport, Respondent
+    from sync import client, hub as hub_side
+    from sync.transport import split_pairing_code
+
+    serving = Workspace.create(tmp_path / "lap", name="Lap")
+    (serving.forms_dir / "visit.yaml").write_text(PARKS_LIKE, encoding="utf-8")
+    app = create_app(serving, {"TESTING": True})
+    command_line = Workspace(tmp_path / "lap")
+    code, _ = hub_side.add_device(hub.extensions["workspace"].store, "Lap", "http://hub.test")
+    command_line.save_sync_settings(client.pair(HubTransport(hub), split_pairing_code(code)[1],
+                                                command_line.device_id, command_line.device_name))
+    rid = capture_with_email(Respondent(app.test_client()))
+    record = serving.store.personal_record(serving.store.get_response(rid)["personal_key"])
+    assert record["sealed"] and EMAIL not in record["data"]
+    command_line.close()
+    serving.close()
+
+
+def test_a_laptop_cannot_change_another_laptops_responses(hub, pair_laptop):
+    from sync import client
+
+    honest, rogue = pair_laptop("Hall laptop"), pair_laptop("Library laptop")
+    rid = honest.capture({"visited": "yes", "how_often": "daily", "rating": 5})
+    honest.sync()
+    record = dict(client.next_batch(honest.store, 0)[0][1])
+    web = hub.test_client()
+    for device_id in (honest.workspace.device_id, rogue.workspace.device_id):
+        forged = {**record, "device_id": device_id, "revision": 9, "answers": "{}", "deleted_at": "2026-01-01T00:00:00Z"}
+        web.post("/api/sync/push", json={"records": [forged]}, headers={"Authorization": f"Bearer {rogue.transport.token}"})
+    row = hub.extensions["workspace"].store.get_response(rid)
+    assert row["deleted_at"] is None and row["revision"] == 1 and row["answers"]["rating"] == 5
+
+
+def test_a_bundle_after_a_personal_purge_is_not_taken_for_a_conflict(hub, pair_laptop, tmp_path):
+    from sync.bundle import import_bundle, write_bundle
+
+    laptop = pair_laptop()
+    laptop.capture({"visited": "no", "email": EMAIL})
+    laptop.sync()
+    laptop.store.purge_acknowledged(personal_only=True)
+    ws, hub_ws = laptop.workspace, hub.extensions["workspace"]
+    write_bundle(ws.store, tmp_path / "all.collector", ws.sync_settings, ws.device_id, ws.device_name, all_responses=True)
+    _, counts, _ = import_bundle(hub_ws.store, tmp_path / "all.collector", hub_ws.config["hub"]["hub_id"])
+    assert counts == {"unchanged": 1} and hub_ws.store.conflicts() == []
+
+
+def test_a_purged_response_sent_again_by_a_tablet_is_not_stored_again(hub, pair_laptop):
+    laptop = pair_laptop()
+    rid = laptop.capture()
+    reference = laptop.store.get_response(rid)["reference"]
+    laptop.sync()
+    laptop.store.purge_acknowledged()
+    started = {"form_id": "visit", "form_version": "3", "language": "en", "source": "web",
+               "device_id": laptop.workspace.device_id, "event_id": None, "started_at": None}
+    assert laptop.store.submit_response(rid, {"visited": "yes"}, started=started) == (reference, False)
+    record = {"id": rid, "form_id": "visit", "form_version": "3", "language": "en", "source": "web",
+              "device_id": laptop.workspace.device_id, "answers": {"visited": "yes"}}
+    assert laptop.store.import_responses([record]) == (0, 1)
+    assert laptop.store.count_responses() == 0

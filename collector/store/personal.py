@@ -70,6 +70,8 @@ class PersonalMixin:
                 if personal_only:
                     db.execute(f"update responses set personal_key = null where {acked} and personal_key is not null")
                 else:
+                    db.execute(f"insert or ignore into purged (id, reference, at) select id, reference, ? from responses where {acked}",
+                               [now()])
                     db.execute(f"delete from responses where {acked}")
         return {"responses": responses, "personal": personal}
 
@@ -108,9 +110,18 @@ class PersonalMixin:
                 db.execute(f"update responses set personal_key = null where {due}", [form_id, cutoff])
         return count
 
+    def purged_reference(self, response_id):
+        """The reference of a response purged from here after the hub acknowledged it, or None."""
+        row = self.db.execute("select reference from purged where id = ?", [response_id]).fetchone()
+        return row[0] if row else None
+
     def tombstones_of(self, device_id, since):
-        """(now, ids of a device's responses deleted or erased here at or after `since`)."""
-        stamp = now()
+        """(when to ask from next, ids of a device's responses deleted or erased here at or after `since`).
+
+        The next time to ask from is a few minutes back: an erasure stamped just before
+        this read but committed just after it is then still given next time (erasing
+        twice changes nothing)."""
+        stamp = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat(timespec="seconds").replace("+00:00", "Z")
         cursor = self.db.execute("select id from responses where device_id = ? and deleted_at is not null and updated_at >= ?"
                                  " order by updated_at", [device_id, since])
         return stamp, [row[0] for row in cursor]

@@ -126,6 +126,10 @@ class ResponsesMixin:
             existing = self.get_response(response_id)
             if existing is not None:
                 return existing["reference"], False
+            purged = self.purged_reference(response_id)
+            if purged is not None:
+                # Sent, acknowledged by the hub and purged here: a late re-send stores nothing.
+                return purged, False
             if started is None:
                 raise StoreError(f"response {response_id} was never started here.")
             draft = started
@@ -238,7 +242,8 @@ class ResponsesMixin:
         added = skipped = 0
         with self._write() as db:
             for record in records:
-                if db.execute("select 1 from responses where id = ?", [record["id"]]).fetchone():
+                if db.execute("select 1 from responses where id = ? union all select 1 from purged where id = ?",
+                              [record["id"], record["id"]]).fetchone():
                     skipped += 1
                     continue
                 kept, key = self._keep_personal(db, record["form_id"], record["form_version"], record["answers"])

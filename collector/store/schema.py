@@ -171,3 +171,23 @@ def m008_change_counter(db):
     db.execute(f"create trigger responses_number_insert after insert on responses when new.change_seq is null {number}")
     db.execute("create trigger responses_number_update after update of answers, deleted_at, revision on responses"
                f" when new.change_seq is old.change_seq {number}")
+
+
+@migrations()
+def m009_personal_follows_its_response(db):
+    # A response's personal answers go when it stops pointing at them: corrected, deleted,
+    # erased, purged, or replaced by a newer revision from a laptop. Triggers, so no way
+    # of changing a response can leave someone's name behind with nothing pointing to it.
+    db.execute(
+        "create trigger responses_drop_personal_on_change after update of personal_key on responses"
+        " when old.personal_key is not null and old.personal_key is not new.personal_key"
+        " begin delete from personal where key = old.personal_key; end"
+    )
+    db.execute(
+        "create trigger responses_drop_personal_on_delete after delete on responses when old.personal_key is not null"
+        " begin delete from personal where key = old.personal_key; end"
+    )
+    db.execute("delete from personal where key not in (select personal_key from responses where personal_key is not null)")
+    # Responses purged from a laptop after the hub acknowledged them: a tablet re-sending
+    # one, or its outbox file imported, must not store it here again.
+    db.execute("create table purged (id text primary key, reference text not null, at text not null)")

@@ -30,6 +30,8 @@ _UPSERT_TAIL = (
     + ", ".join(f"{f} = excluded.{f}" for f in _TAKEN if f != "id")
     # A newer revision replaces an older one; nothing brings back a response deleted here.
     + " where excluded.revision > responses.revision and responses.deleted_at is null"
+    # and only the laptop that took a response changes it.
+    + " and responses.device_id is excluded.device_id"
 )
 _UPSERT = f"insert into responses ({', '.join(_TAKEN)}) values ({', '.join('?' * len(_TAKEN))})" + _UPSERT_TAIL
 # Records taken by one statement of each kind: 16 parameters a record stays far under
@@ -92,18 +94,21 @@ class SyncMixin:
     def last_change(self):
         return self.db.execute("select coalesce(max(change_seq), 0) from responses").fetchone()[0]
 
-    def acknowledge_changes(self, after, upto):
+    def acknowledge_changes(self, after, upto, kept_apart=()):
         """Record that the office acknowledged the changes numbered after `after` up to
         `upto` (a batch, as changes_since read it), and move the checkpoint to upto, in one
         transaction. A response changed since it was read has a later number by now, so
         it stays unacknowledged and goes in a later batch. The checkpoint never moves
-        backwards, so two syncs started at once cannot undo each other.
+        backwards, so two syncs started at once cannot undo each other. Responses the
+        office kept apart (kept_apart: their ids) are not acknowledged: purge keeps them here.
         """
         with self._write() as db:
             # Along the change_seq index, rows next to each other: no look-up by id.
             db.conn.execute(
                 "update responses set acked_revision = revision where change_seq > ? and change_seq <= ?"
                 " and (acked_revision is null or acked_revision < revision)", [after, upto])
+            if kept_apart:
+                db.conn.executemany("update responses set acked_revision = null where id = ?", [[i] for i in kept_apart])
             current = self.sync_state("checkpoint", 0)
             self._set_state(db, "checkpoint", max(current, upto))
 
