@@ -210,6 +210,12 @@ def sync_pair(workspace, code, replace):
             f"({workspace.sync_settings['hub_url']}); add --replace to pair it again.")
     hub_url, secret = split_pairing_code(code)
     settings = client.pair(HttpTransport(hub_url), secret, workspace.device_id, workspace.device_name)
+    before = workspace.sync_settings
+    if before and before.get("hub_id") != settings["hub_id"]:
+        # Another hub: it has none of this laptop's responses yet.
+        workspace.store.forget_hub()
+        if workspace.store.count_personal(sealed=True):
+            click.echo("warning: personal answers sealed for the previous hub can be read only there.", err=True)
     workspace.save_sync_settings(settings)
     click.echo(f"Paired with the hub '{settings['hub_name']}' at {hub_url}. Send responses with: collector sync")
     sealed = workspace.store.seal_open_personal(workspace.privacy.seal)

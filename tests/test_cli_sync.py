@@ -128,3 +128,25 @@ def test_sync_mistakes_get_a_one_line_message(run, office, where, args, says, mo
     result = run("-w", hub if where == "hub" else laptop, *args)
     assert result.exit_code != 0
     assert says in result.output and "Traceback" not in result.output
+
+
+def test_pairing_with_another_hub_sends_it_everything(run, office, tmp_path):
+    from collector.app import create_app
+    from collector.workspace import Workspace
+
+    server, hub, laptop = office
+    pair(run, server, hub, laptop)
+    capture(laptop, 2)
+    assert "Sent 2 responses" in run("-w", laptop, "sync").output
+    assert run("init", "--hub", tmp_path / "hub2", "--name", "New office").exit_code == 0
+    (tmp_path / "hub2" / "forms" / "visit.yaml").write_text(PARKS_LIKE, encoding="utf-8")
+    second = Workspace(tmp_path / "hub2")
+    other = LiveServer(create_app(second, {"TESTING": True}))
+    try:
+        made = run("-w", tmp_path / "hub2", "devices", "add", "Hall laptop", "--url", other.url)
+        code = re.search(r"http://\S+/pair/\S+", made.output).group(0)
+        assert run("-w", laptop, "sync", "pair", code, "--replace").exit_code == 0
+        assert "Sent 2 responses to New office (2 new" in run("-w", laptop, "sync").output
+    finally:
+        other.stop()
+        second.close()

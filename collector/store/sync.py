@@ -112,6 +112,14 @@ class SyncMixin:
             current = self.sync_state("checkpoint", 0)
             self._set_state(db, "checkpoint", max(current, upto))
 
+    def forget_hub(self):
+        """Start afresh with another hub: nothing is acknowledged and every point starts again,
+        so the new hub gets everything this laptop still holds."""
+        with self._write() as db:
+            db.execute("update responses set acked_revision = null")
+            db.execute("delete from settings where name in ('sync.checkpoint', 'sync.bundle_checkpoint',"
+                       " 'sync.erasures_since', 'sync.audit_checkpoint', 'sync.last_sync', 'sync.last_bundle')")
+
     def set_sync_state(self, name, value):
         with self._write() as db:
             self._set_state(db, name, value)
