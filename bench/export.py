@@ -27,12 +27,9 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -41,6 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 import forms  # noqa: E402
 from forms.sample import sample_answers  # noqa: E402
+
+import common  # noqa: E402
+from common import fill, measure, say  # noqa: E402
 
 SIZES = (10_000, 100_000, 1_000_000)
 FORMATS = ("csv", "xlsx")
@@ -69,71 +69,14 @@ with open(sys.argv[2], "w", newline="", encoding="utf-8") as f:
 """
 
 
-def say(text):
-    print(text, flush=True)
-
-
 def sizes():
     cap = int(os.environ.get("BENCH_EXPORT_MAX") or SIZES[-1])
     return tuple(n for n in SIZES if n <= cap) or (cap,)
 
 
-def vmhwm_mb(pid):
-    """A running process's peak resident set so far (VmHWM), in MB; None once it has gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def measure(args, stdout=None):
-    """(seconds, peak MB, CPU seconds) of one command, run to its end; raises if it fails.
-
-    The peak is the process's own VmHWM, read every 10 ms until it exits (it only
-    grows). Not ru_maxrss: Linux carries into it the size of the process that
-    forked the child before it ran the command, this bench's own. CPU is the
-    child's user and system time, which a busy machine disturbs less than wall time.
-    """
-    with tempfile.TemporaryFile() as errors:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=stdout or subprocess.DEVNULL, stderr=errors, stdin=subprocess.DEVNULL)
-        peak = 0.0
-        while True:
-            seen = vmhwm_mb(proc.pid)
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            peak = max(peak, seen or 0.0)
-            time.sleep(0.01)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            errors.seek(0)
-            said = errors.read().decode(errors="replace")[-1000:]
-            raise RuntimeError(f"{' '.join(map(str, args))} failed ({proc.returncode}): {said}")
-    return seconds, peak, usage.ru_utime + usage.ru_stime
-
-
 def median_run(runs):
     """(median seconds, largest peak MB, median CPU seconds) of several measure() results."""
     return (statistics.median(r[0] for r in runs), max(r[1] for r in runs), statistics.median(r[2] for r in runs))
-
-
-def fill(store, form, device, start, count, pool):
-    """Add count responses to the store, one every 3 seconds of a made-up consultation."""
-    began = datetime(2026, 3, 1, tzinfo=timezone.utc)
-
-    def records():
-        for i in range(start, start + count):
-            stamp = (began + timedelta(seconds=3 * i)).isoformat().replace("+00:00", "Z")
-            yield {"id": str(uuid.UUID(int=random.getrandbits(128), version=4)), "form_id": form.id,
-                   "form_version": form.version, "language": "en", "source": ("web", "kiosk", "paper")[i % 3],
-                   "device_id": device, "started_at": stamp, "submitted_at": stamp, "answers": pool[i % len(pool)]}
-
-    return store.bulk_insert_responses(records())
 
 
 def run(scratch):
@@ -338,16 +281,12 @@ def section(result, date=None, machine=None, command="`make bench`"):
 
 def kept_section(text):
     """The export section of a report, or '' when it has none."""
-    at = text.find("\n" + HEADING + "\n")
-    return text[at + 1:] if at >= 0 else ""
+    return common.kept_section(text, HEADING)
 
 
 def replace_section(text, new):
     """A report with its export section replaced by new (added at the end if it had none)."""
-    if not new:
-        return text
-    at = text.find("\n" + HEADING + "\n")
-    return (text[:at + 1] if at >= 0 else text.rstrip("\n") + "\n\n") + new
+    return common.replace_section(text, new, HEADING)
 
 
 def main():

@@ -38,6 +38,10 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+import common  # noqa: E402
+from common import say  # noqa: E402
 
 COPIES = (1, 100, 1000, 10_000)
 REPEATS = {1: 3, 100: 3, 1000: 1, 10_000: 1}
@@ -46,10 +50,6 @@ OUT = ROOT / "docs" / "performance.md"
 HEADING = "## Printing"
 NEXT_HEADING = "## Exports"  # the printing section goes just before it (export.py owns everything after it)
 PAGE = re.compile(rb"/Type\s*/Page\b(?!s)")
-
-
-def say(text):
-    print(text, flush=True)
 
 
 def serials(n):
@@ -340,34 +340,14 @@ def section(result, date=None, machine=None, command="`make bench`"):
     return "\n".join(lines) + "\n"
 
 
-def _bounds(text):
-    """(start, end) of the printing section in a report, or None."""
-    at = text.find("\n" + HEADING + "\n")
-    if at < 0:
-        return None
-    nxt = text.find("\n## ", at + 1)
-    return at + 1, (nxt + 1 if nxt >= 0 else len(text))
-
-
 def kept_section(text):
     """The printing section of a report, or '' when it has none."""
-    b = _bounds(text)
-    return text[b[0]:b[1]] if b else ""
+    return common.kept_section(text, HEADING)
 
 
 def replace_section(text, new):
     """A report with its printing section replaced by new; without one, new goes before the export section (or at the end)."""
-    if not new:
-        return text
-    new = new.rstrip("\n") + "\n"
-    b = _bounds(text)
-    if b:
-        tail = text[b[1]:]
-        return text[:b[0]] + new + ("\n" + tail if tail else "")
-    at = text.find("\n" + NEXT_HEADING + "\n")
-    if at >= 0:
-        return text[:at + 1] + new + "\n" + text[at + 1:]
-    return text.rstrip("\n") + "\n\n" + new
+    return common.replace_section(text, new, HEADING, before=NEXT_HEADING)
 
 
 def main():

@@ -46,13 +46,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 THIS = Path(__file__).resolve()
+sys.path.insert(0, str(BENCH))
+
+import common  # noqa: E402
+from common import fill, measure, say  # noqa: E402
 
 SIZES = (10_000, 100_000)
 REPEATS = 3
@@ -67,10 +69,6 @@ NEXT_HEADING = "## Exports"  # the sync section goes just before it (export.py o
 BIN = Path(sys.executable).parent
 COLLECTOR = str(BIN / "collector") if (BIN / "collector").exists() else shutil.which("collector")
 FIELDS_ENV = "SYNC_BENCH_FIELDS"  # how the floors' processes learn the fields of a response as sync sends them
-
-
-def say(text):
-    print(text, flush=True)
 
 
 def sizes():
@@ -165,57 +163,6 @@ def floor_import(path, db):
 
 
 # -- measuring and setting up ----------------------------------------------------------------------
-
-
-def vmhwm_mb(pid):
-    """A running process's peak resident set so far (VmHWM), in MB; None once it has gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def measure(args, stdout=None):
-    """(seconds, peak MB, CPU seconds) of one command run to its end; raises if it fails.
-    The peak is the process's own VmHWM, read every 10 ms while it runs (not ru_maxrss,
-    which Linux starts from the size of the process that forked it); CPU is its user and
-    system time, which a busy machine disturbs less than the wall time."""
-    with tempfile.TemporaryFile() as errors:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(map(str, args)), stdout=stdout or subprocess.DEVNULL, stderr=errors,
-                                stdin=subprocess.DEVNULL)
-        peak = 0.0
-        while True:
-            seen = vmhwm_mb(proc.pid)
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            peak = max(peak, seen or 0.0)
-            time.sleep(0.01)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            errors.seek(0)
-            said = errors.read().decode(errors="replace")[-1000:]
-            raise RuntimeError(f"{' '.join(map(str, args))} failed ({proc.returncode}): {said}")
-    return seconds, peak, usage.ru_utime + usage.ru_stime
-
-
-def fill(store, form, device, start, count, pool):
-    """Add count responses to a laptop's store, one every 3 seconds of a made-up consultation."""
-    began = datetime(2026, 3, 1, tzinfo=timezone.utc)
-
-    def records():
-        for i in range(start, start + count):
-            stamp = (began + timedelta(seconds=3 * i)).isoformat().replace("+00:00", "Z")
-            yield {"id": str(uuid.UUID(int=random.getrandbits(128), version=4)), "form_id": form.id,
-                   "form_version": form.version, "language": "en", "source": ("web", "kiosk", "paper")[i % 3],
-                   "device_id": device, "started_at": stamp, "submitted_at": stamp, "answers": pool[i % len(pool)]}
-
-    return store.bulk_insert_responses(records())
 
 
 def count_rows(db):
@@ -614,34 +561,14 @@ def notes(result):
     ]
 
 
-def _bounds(text):
-    """(start, end) of the sync section in a report, or None."""
-    at = text.find("\n" + HEADING + "\n")
-    if at < 0:
-        return None
-    nxt = text.find("\n## ", at + 1)
-    return at + 1, (nxt + 1 if nxt >= 0 else len(text))
-
-
 def kept_section(text):
     """The sync section of a report, or '' when it has none."""
-    b = _bounds(text)
-    return text[b[0]:b[1]] if b else ""
+    return common.kept_section(text, HEADING)
 
 
 def replace_section(text, new):
     """A report with its sync section replaced by new; without one, new goes before the export section (or at the end)."""
-    if not new:
-        return text
-    new = new.rstrip("\n") + "\n"
-    b = _bounds(text)
-    if b:
-        tail = text[b[1]:]
-        return text[:b[0]] + new + ("\n" + tail if tail else "")
-    at = text.find("\n" + NEXT_HEADING + "\n")
-    if at >= 0:
-        return text[:at + 1] + new + "\n" + text[at + 1:]
-    return text.rstrip("\n") + "\n\n" + new
+    return common.replace_section(text, new, HEADING, before=NEXT_HEADING)
 
 
 def main():
