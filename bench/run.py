@@ -596,6 +596,28 @@ def limits(cap, flo, tp, cpu, fcpu, diag, profile, settings):
     return out
 
 
+# --only NAME: one sub-benchmark, its section rewritten; the figures kept (where the module
+# can write its section again from them) in a file under the system's temporary folder.
+ONLY = {"printing": (printing_bench, "collector-printing-bench.json"), "export": (export_bench, None),
+        "sync": (sync_bench, "collector-sync-bench.json")}
+
+
+def run_only(name, out):
+    bench, saved = ONLY[name]
+    scratch = Path(tempfile.mkdtemp(prefix="collector-bench-"))
+    try:
+        result = bench.run(scratch)
+        if saved:
+            (Path(tempfile.gettempdir()) / saved).write_text(json.dumps(result), encoding="utf-8")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    old = out.read_text(encoding="utf-8") if out.exists() else "# Performance\n"
+    text = bench.replace_section(old, bench.section(result, machine=machine(), command=f"`.venv/bin/python bench/run.py --only {name}`"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    say(f"\nWrote the {name} section of {out} in {result['elapsed']:.0f} s")
+
+
 def main():
     parser = argparse.ArgumentParser(description="Collector benchmark; writes docs/performance.md.")
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement (median is quoted)")
@@ -617,46 +639,8 @@ def main():
     parser.add_argument("--only", choices=["printing", "export", "sync"],
                         help="run only this benchmark and rewrite only its section of the report")
     args = parser.parse_args()
-    if args.only == "printing":
-        scratch = Path(tempfile.mkdtemp(prefix="collector-bench-"))
-        try:
-            printed = printing_bench.run(scratch)
-            (Path(tempfile.gettempdir()) / "collector-printing-bench.json").write_text(json.dumps(printed), encoding="utf-8")
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        old = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Performance\n"
-        text = printing_bench.replace_section(
-            old, printing_bench.section(printed, machine=machine(), command="`.venv/bin/python bench/run.py --only printing`"))
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        say(f"\nWrote the printing section of {args.out} in {printed['elapsed']:.0f} s")
-        return
-    if args.only == "export":
-        scratch = Path(tempfile.mkdtemp(prefix="collector-bench-"))
-        try:
-            exports = export_bench.run(scratch)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        old = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Performance\n"
-        text = export_bench.replace_section(
-            old, export_bench.section(exports, machine=machine(), command="`.venv/bin/python bench/run.py --only export`"))
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        say(f"\nWrote the export section of {args.out} in {exports['elapsed']:.0f} s")
-        return
-    if args.only == "sync":
-        scratch = Path(tempfile.mkdtemp(prefix="collector-bench-"))
-        try:
-            synced = sync_bench.run(scratch)
-            (Path(tempfile.gettempdir()) / "collector-sync-bench.json").write_text(json.dumps(synced), encoding="utf-8")
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        old = args.out.read_text(encoding="utf-8") if args.out.exists() else "# Performance\n"
-        text = sync_bench.replace_section(
-            old, sync_bench.section(synced, machine=machine(), command="`.venv/bin/python bench/run.py --only sync`"))
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        say(f"\nWrote the sync section of {args.out} in {synced['elapsed']:.0f} s")
+    if args.only:
+        run_only(args.only, args.out)
         return
     if not COLLECTOR:
         sys.exit("the collector command is not installed; run `make install`")
