@@ -144,10 +144,7 @@ def serve(workspace, host, port, kiosk, use_https):
     scheme = "https" if use_https else "http"
     click.echo(f"On this laptop: {scheme}://127.0.0.1:{port}/")
     click.echo(f"Tablets and phones on the same Wi-Fi: {url}")
-    try:
-        qr_terminal(url, sys.stdout)
-    except (OSError, UnicodeEncodeError):
-        pass
+    qr_terminal(url, sys.stdout)
     click.echo("Coordinator pages: /coordinator   Stop with Ctrl+C.")
     try:
         if use_https:

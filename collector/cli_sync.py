@@ -74,10 +74,7 @@ def devices_add(workspace, name, url, hours):
     workspace.store.record_audit("pairing code made", "cli", {"name": " ".join(name.split()), "expires": expires})
     click.echo(f"Pairing code for '{' '.join(name.split())}' (works once, until {expires}):")
     click.echo(f"  {code}")
-    try:
-        qr_terminal(code, sys.stdout)
-    except (OSError, UnicodeEncodeError):
-        pass
+    qr_terminal(code, sys.stdout)
     click.echo(f"On the laptop, run: collector sync pair {code}")
 
 

@@ -46,4 +46,8 @@ def qr_svg(url):
 
 
 def qr_terminal(url, out):
-    segno.make(url, error="m").terminal(out=out, compact=True)
+    """Draw the address as a QR code in the terminal; a terminal that cannot show it gets none."""
+    try:
+        segno.make(url, error="m").terminal(out=out, compact=True)
+    except (OSError, UnicodeEncodeError):
+        pass

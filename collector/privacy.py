@@ -75,9 +75,6 @@ class Privacy:
         box = SealedBox(PublicKey(bytes.fromhex(key)))
         return True, SEALED_PREFIX + base64.b64encode(box.encrypt(text.encode("utf-8"))).decode("ascii")
 
-    def can_open(self):
-        return self.workspace.is_hub
-
     def open(self, record):
         """The personal answers of a stored record ({'sealed', 'data'}), or None if this workspace cannot read them."""
         if record is None:

@@ -367,7 +367,3 @@ class SyncMixin:
                                  " from sync_conflicts c left join devices d on d.id = c.device order by c.id")
         return [{"id": i, "response_id": r, "revision": v, "device": d, "kind": k, "record": json.loads(rec), "at": at}
                 for i, r, v, d, k, rec, at in cursor]
-
-    def bundle_imported(self, bundle_id):
-        row = self.db.execute("select imported_at from bundles where id = ?", [bundle_id]).fetchone()
-        return row[0] if row else None
