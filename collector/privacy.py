@@ -26,6 +26,7 @@ class Privacy:
         self.workspace = workspace
         self._keys = {}
         self._lock = threading.Lock()
+        self._config_seen = None
 
     # -- what is personal -------------------------------------------------------------
 
@@ -61,9 +62,16 @@ class Privacy:
             return None
         key = (self.workspace.sync_settings or {}).get("hub_public_key")
         if key is None:
-            # `collector sync pair` may have paired this laptop while the collector serves: read again.
-            self.workspace.reload()
-            key = (self.workspace.sync_settings or {}).get("hub_public_key")
+            # `collector sync pair` may have paired this laptop while the collector serves:
+            # read the config again, when it has changed (a stat, not a read, on every save).
+            try:
+                changed = self.workspace.config_path.stat().st_mtime_ns
+            except OSError:
+                changed = None
+            if changed != self._config_seen:
+                self._config_seen = changed
+                self.workspace.reload()
+                key = (self.workspace.sync_settings or {}).get("hub_public_key")
         return key
 
     def seal(self, answers):
