@@ -393,8 +393,17 @@ def sign_in(page, live, workspace, path):
     page.wait_for_url(live.url + path)
 
 
+FOCUSED = "(document.activeElement.closest('.question') || {dataset: {}}).dataset.qid || document.activeElement.tagName"
+
+
 def focused_question(page):
-    return page.evaluate("(document.activeElement.closest('.question') || {dataset: {}}).dataset.qid || document.activeElement.tagName")
+    return page.evaluate(FOCUSED)
+
+
+def wait_for_focus_on(page, qid):
+    """The page's script puts the focus on qid once it has run (later than the heading shows, on a busy machine)."""
+    page.wait_for_function(f"({FOCUSED}) === {qid!r}", timeout=10_000)
+    assert focused_question(page) == qid
 
 
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "laptop": {"width": 1280, "height": 800}}
@@ -411,7 +420,7 @@ def test_a_copy_is_keyed_from_the_keyboard_alone(size, browser, live, workspace,
         page.keyboard.type(printed[0].lower())
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", name=re.compile("copy " + printed[0]))).to_be_visible()
-        assert focused_question(page) == "visited"
+        wait_for_focus_on(page, "visited")
         page.keyboard.press("2")  # No: the "why not" section appears, "how often" stays hidden
         expect(page.locator("#q-visited-1")).to_be_checked()
         expect(page.locator("#wrap-reasons")).to_be_visible()
