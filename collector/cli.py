@@ -150,15 +150,14 @@ def serve(workspace, host, port, kiosk, use_https):
         if use_https:
             _serve_https(app, workspace, host, port)
         else:
-            import waitress
-
+            from .serving import serve as serve_http
             from .sync_api import PUSH_BODY_KB
 
             # Flask holds each request to its own limit; waitress's only needs to cover the largest.
             # Browsers keep their connections open: room for every tablet at a big event (waitress allows 100).
-            waitress.serve(app, host=host, port=port, threads=workspace.setting("threads"), ident="collector",
-                           max_request_body_size=max(workspace.setting("max_body_kb") * 2, PUSH_BODY_KB) * 1024,
-                           connection_limit=CONNECTION_LIMIT, _quiet=True)
+            serve_http(app, host, port, workspace.setting("threads"), ident="collector",
+                       max_request_body_size=max(workspace.setting("max_body_kb") * 2, PUSH_BODY_KB) * 1024,
+                       connection_limit=CONNECTION_LIMIT)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. Is another collector running? Try --port {port + 1}.")
 
