@@ -1,6 +1,6 @@
 """How answers become cells: what to read of each question, and how what was read becomes its cells.
 
-SQLite picks each answer out of a response (store.iter_answer_rows), so most
+The store picks each answer out of a response (store.iter_answer_rows), so most
 answers arrive as their one cell. The rest are worked out here, once per form
 version and language: labels in place of codes (a dict lookup per cell), and
 a choices or ranking answer spread into one cell per option (once per
@@ -8,8 +8,6 @@ distinct answer, then looked up: an export of a million responses meets the
 same few answers again and again). Pure: these know the form model and plain
 values, nothing else.
 """
-
-import json
 
 from forms import OTHER, other_key
 
@@ -50,8 +48,8 @@ def question_reads(q):
     """What an export reads of q's answer, in the store's terms: [(keys, kind)].
 
     kind is "value" (the answer as it is), "number" (the same, for a number
-    that may have decimals), "json" (its JSON text: a choices or ranking
-    answer, a list) or "true" (1 when it is true, else nothing: a consent). A
+    that may have decimals), "list" (the answer as stored, a list: a choices or
+    ranking answer) or "true" (1 when it is true, else nothing: a consent). A
     grid has a value per statement; an 'other' text comes last. None for a note.
     """
     if not q.answerable:
@@ -59,7 +57,7 @@ def question_reads(q):
     if q.type == "grid":
         reads = [((q.id, s.id), "value") for s in q.statements]
     else:
-        kind = ("json" if q.type in ("choices", "ranking") else "true" if q.type == "consent"
+        kind = ("list" if q.type in ("choices", "ranking") else "true" if q.type == "consent"
                 else "number" if q.type == "number" and q.decimals else "value")
         reads = [((q.id,), kind)]
     if q.other:
@@ -74,13 +72,14 @@ def question_cells(q, lang, labels, text=False):
     found there is written as its label, any other as it is. spread, for a
     choices or ranking question, is spread(row, i): it replaces, in place, the
     answer read at row[i] by the question's cells in columns_of's order (its
-    'other' text, read next, stays where it is). None for the others, whose
-    reads are their cells. With text, the values and cells are all str, as
+    'other' text, read next, stays where it is); spread.columns(columns, i)
+    does the same to a column of answers. None for the others, whose reads are
+    their cells. With text, the values and cells are all str, as
     the store reads them for CSV ('' where there is nothing).
     """
     names = option_names(q, lang) if labels else {}
     if q.type in ("choices", "ranking"):
-        return {}, _several(q, names, text)
+        return {}, _Several(q, names, text)
     if q.type == "grid":
         return ({i: names for i in range(len(q.statements))} if names and not q.scale else {}), None
     if q.type == "consent":
@@ -88,48 +87,66 @@ def question_cells(q, lang, labels, text=False):
     return ({0: names} if names else {}), None
 
 
-def _several(q, names, text):
-    """spread(row, i) for a choices or ranking question: its answer's JSON text at row[i]
-    becomes the options joined, then one cell per option (1 or 0 chosen, or the rank).
+class _Several:
+    """How a choices or ranking question's answer (a list of codes, as stored) becomes its cells:
+    the options joined, then one cell per option (1 or 0 chosen, or the rank).
 
-    Most people give one of a few answers, so each distinct answer is spread
-    once and then looked up. A question not answered has its 'other' text
-    left out too. With text, the cells are str.
+    spread(row, i) replaces, in place, the answer at row[i] by its cells;
+    spread.columns(columns, i) does the same to the column of answers at
+    columns[i]. Most people give one of a few answers, so each distinct answer
+    is spread once and then looked up. A question not answered has its 'other'
+    text (read next) left out too. With text, the cells are str.
     """
-    values = [c.value for c in q.choices]
-    sep = "; " if names else ";"
-    ranked = q.type == "ranking"
-    other = q.other
-    nothing = "" if text else None
-    number = str if text else int
-    yes, no = number(1), number(0)
-    blank = (nothing,) * (len(values) + 1)
-    known = {nothing: blank}
 
-    def cells_of(answer):
-        v = json.loads(answer)
-        if v is None:
-            return blank
+    def __init__(self, q, names, text):
+        self.values = [c.value for c in q.choices]
+        self.names = names
+        self.sep = "; " if names else ";"
+        self.ranked = q.type == "ranking"
+        self.other = q.other
+        self.nothing = "" if text else None
+        self.number = str if text else int
+        self.yes, self.no = self.number(1), self.number(0)
+        self.blank = (self.nothing,) * (len(self.values) + 1)
+        self.known = {}
+
+    def cells(self, answer):
+        """The cells of one answer."""
+        if answer is None:
+            return self.blank
+        # A list of codes, remembered by its codes (the class too for anything else: True is not "True").
+        key = tuple(answer) if answer.__class__ is list else (answer.__class__, answer)
+        try:
+            cells = self.known.get(key)
+            if cells is None:
+                if len(self.known) >= KNOWN_ANSWERS:
+                    self.known.clear()
+                cells = self.known[key] = self._cells_of(answer)
+            return cells
+        except TypeError:  # a list holding lists or objects: a hand-edited database; not remembered
+            return self._cells_of(answer)
+
+    def _cells_of(self, v):
         if v.__class__ is not list:
             v = [v]
-        joined = sep.join([str(names.get(x, x)) for x in v]) if names else sep.join(map(str, v))
-        if ranked:
+        names, nothing = self.names, self.nothing
+        joined = self.sep.join([str(names.get(x, x)) for x in v]) if names else self.sep.join(map(str, v))
+        if self.ranked:
             order = {x: i for i, x in enumerate(v, 1)}
-            return (joined, *[number(order[x]) if x in order else nothing for x in values])
+            return (joined, *[self.number(order[x]) if x in order else nothing for x in self.values])
         chosen = set(v)
-        return (joined, *[yes if x in chosen else no for x in values])
+        return (joined, *[self.yes if x in chosen else self.no for x in self.values])
 
-    def learn(answer):
-        if len(known) >= KNOWN_ANSWERS:
-            known.clear()
-            known[nothing] = blank
-        cells = known[answer] = cells_of(answer)
-        return cells
-
-    def spread(row, i):
-        answer = row[i]
-        cells = known.get(answer) or learn(answer)
+    def __call__(self, row, i):
+        cells = self.cells(row[i])
         row[i:i + 1] = cells
-        if other and cells is blank:
-            row[i + len(blank)] = nothing
-    return spread
+        if self.other and cells is self.blank:
+            row[i + len(cells)] = self.nothing
+
+    def columns(self, columns, i):
+        blank, known, cells_of = self.blank, self.known, self.cells
+        cells = [blank if a is None else (known.get(tuple(a)) if a.__class__ is list else None) or cells_of(a)
+                 for a in columns[i]]
+        if self.other:
+            columns[i + 1] = [self.nothing if c is blank else o for c, o in zip(cells, columns[i + 1])]
+        columns[i:i + 1] = list(zip(*cells)) if cells else [()] * len(blank)

@@ -11,9 +11,13 @@ import csv
 import gc
 import io
 import json
+import multiprocessing
 import os
 import re
+import shutil
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
@@ -44,7 +48,7 @@ def _inert_row(row):
     return [("'" + v) if v.__class__ is str and v[:1] in DANGER and not PLAIN_NUMBER(v) else v for v in row]
 
 
-def text_chunks(export, fmt, bom=False, text_row=True, progress=None):
+def text_chunks(export, fmt, bom=False, text_row=True, progress=None, part=(None, None)):
     """The export as str chunks (a batch of rows each): CSV or JSON lines, for a file or a download.
 
     CSV has the column names (question ids) as its first row and, unless
@@ -64,11 +68,47 @@ def text_chunks(export, fmt, bom=False, text_row=True, progress=None):
     if text_row:
         writer.writerow(_inert_row([c.text for c in export.columns]))
     yield ("\ufeff" if bom else "") + buffer.getvalue()
-    text = csv_text(export.columns, writer, buffer)
-    for batch in export.rows(text=True):
-        yield text(batch)
+    yield from csv_chunks(export, part, progress)
+
+
+def csv_chunks(export, part=(None, None), progress=None):
+    """The CSV text of the export's rows (of one part of them, from export.split), a batch a chunk."""
+    text = csv_columns_text(export.columns)
+    for columns in export.columns_of_rows(text=True, part=part):
+        yield text(columns)
         if progress:
-            progress(len(batch))
+            progress(len(columns[0]))
+
+
+def csv_columns_text(columns):
+    """text(cells): the CSV text of a batch of rows given as columns of str cells (cells[i] the
+    cells of columns[i]), formula-proofed, exactly as csv.writer would write them.
+
+    Made a column at a time: only the cells of columns that can hold free text
+    are formula-proofed (see csv_text), and a column is looked at for cells that
+    need quotes all at once (one string of its cells), then cell by cell only
+    if that finds a comma, a quote or a line break.
+    """
+    free = [c.free for c in columns]
+
+    def text(cells):
+        out = []
+        for i, column in enumerate(cells):
+            if free[i]:
+                column = [("'" + v) if v and v[0] in DANGER and not PLAIN_NUMBER(v) else v for v in column]
+            if _needs_quotes("".join(column)):
+                column = [_quote(v) if _needs_quotes(v) else v for v in column]
+            out.append(column)
+        return "\r\n".join(map(",".join, zip(*out))) + "\r\n"
+    return text
+
+
+def _needs_quotes(text):
+    return '"' in text or "," in text or "\n" in text or "\r" in text
+
+
+def _quote(cell):
+    return '"' + cell.replace('"', '""') + '"'
 
 
 def csv_text(columns, writer, buffer):
@@ -268,7 +308,9 @@ def write_export(export, fmt, out, bom=False, text_row=True, progress=None):
 
 def write_to(export, fmt, path, bom=False, text_row=True, progress=None):
     """Write the export to path in fmt, as it is (no temporary file, no rename)."""
-    if fmt in ("csv", "json"):
+    if fmt == "csv" and export.count() >= SHARED_FROM and _cores() > 1 and export.can_plan_again():
+        write_csv_shared(export, path, bom, text_row, progress)
+    elif fmt in ("csv", "json"):
         with open(path, "w", encoding="utf-8", newline="") as f:
             for chunk in text_chunks(export, fmt, bom=bom, text_row=text_row, progress=progress):
                 f.write(chunk)
@@ -281,3 +323,72 @@ def write_to(export, fmt, path, bom=False, text_row=True, progress=None):
         os.chmod(path, 0o600)
     else:
         raise ExportError(f"unknown format '{fmt}'; use one of {', '.join(EXTENSIONS)}.")
+
+
+# From this many responses a CSV export written to a file is shared between processes, one
+# per core: each writes the rows of a part, read from its own connection. Below it, starting
+# a process (about half a second) costs more than it saves. Downloads stay in one thread.
+SHARED_FROM = 100_000
+
+
+def _cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def write_csv_shared(export, path, bom=False, text_row=True, progress=None):
+    """Write a CSV export to path with one process per core: this one writes the header and the
+    first part of the rows, each other process a later part into a file of its own, then
+    this one adds those files in order. The same bytes as text_chunks gives."""
+    parts = export.split(_cores())
+    spills = [f"{path}.{i}" for i in range(1, len(parts))]
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no connection or lock shared by fork
+    try:
+        with ProcessPoolExecutor(max_workers=max(len(spills), 1), mp_context=context, initializer=_yield_to_others) as pool:
+            later = [pool.submit(write_csv_part, export.store.path, export.form.id, export.form.version, export.options,
+                                 part, spill) for part, spill in zip(parts[1:], spills)]
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                for chunk in text_chunks(export, "csv", bom=bom, text_row=text_row, progress=progress, part=parts[0]):
+                    f.write(chunk)
+                for future, spill in zip(later, spills):
+                    written = future.result()
+                    with open(spill, encoding="utf-8", newline="") as rows:
+                        shutil.copyfileobj(rows, f, 1 << 20)
+                    if progress:
+                        progress(written)
+    except BrokenProcessPool:
+        raise ExportError("a process writing part of the export stopped unexpectedly; nothing was written.") from None
+    finally:
+        for spill in spills:
+            if os.path.exists(spill):
+                os.unlink(spill)
+
+
+def _yield_to_others():
+    # A helper process gives way to every other program: on a laptop serving tablets, the
+    # server keeps its core, and the export takes only what is left.
+    if hasattr(os, "nice"):
+        os.nice(10)
+
+
+def write_csv_part(db_path, form_id, version, options, part, path):
+    """In a process of its own: plan the same export again and write one part of its rows, as CSV
+    without a header, to path. Returns how many rows it wrote."""
+    import forms
+
+    from .export import plan_export
+    from .store import Store
+
+    store = Store(db_path)
+    try:
+        form = forms.load_form_text(store.form_source(form_id, version), f"{form_id} v{version}")
+        export, _warnings = plan_export(store, form, **options)
+        written = []
+        with _cyclic_gc_paused(), open(path, "w", encoding="utf-8", newline="") as f:
+            for chunk in csv_chunks(export, part, written.append):
+                f.write(chunk)
+        return sum(written)
+    finally:
+        store.close()
