@@ -8,12 +8,13 @@ import os
 import time
 from datetime import timedelta
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from . import coordinator, devices, downloads, i18n, outbox, paper, people, privacy, survey, sync_api
+from .sessions import CheckedOnceSessions
 from .workspace import Workspace
 
 csrf = CSRFProtect()
@@ -28,12 +29,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+# (lower-case name, name, value) for the after-request hook: every response, and pages (not kept by the browser).
+_ASSET_HEADERS = [(name.lower(), name, value) for name, value in SECURITY_HEADERS.items()]
+_PAGE_HEADERS = [*_ASSET_HEADERS, ("cache-control", "Cache-Control", "no-store")]
 
 
 def create_app(workspace, test_config=None):
     if not isinstance(workspace, Workspace):
         workspace = Workspace(workspace)
     app = Flask(__name__)
+    app.session_interface = CheckedOnceSessions()
     app.config.update(
         SECRET_KEY=workspace.config["secret_key"],
         MAX_CONTENT_LENGTH=workspace.setting("max_body_kb") * 1024,
@@ -72,11 +77,27 @@ def create_app(workspace, test_config=None):
 
     @app.after_request
     def headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.endpoint and not request.endpoint.startswith("static"):
-            response.headers.setdefault("Cache-Control", "no-store")
+        # A header the view set itself is kept. What it set is read once: Headers.setdefault
+        # searches every header for each name, and this runs on every request.
+        present = {name.lower() for name, _value in response.headers}
+        wanted = _PAGE_HEADERS if request.endpoint and not request.endpoint.startswith("static") else _ASSET_HEADERS
+        for lower, name, value in wanted:
+            if lower not in present:
+                response.headers.add(name, value)
         return response
+
+    static_urls = {}
+
+    @app.template_global()
+    def static_url(filename):
+        """url_for('static', filename=filename), made once: every page links the same six files."""
+        key = (request.script_root, filename)
+        url = static_urls.get(key)
+        if url is None:
+            if len(static_urls) > 100:
+                static_urls.clear()
+            url = static_urls[key] = url_for("static", filename=filename)
+        return url
 
     @app.context_processor
     def globals_():

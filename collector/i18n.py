@@ -5,21 +5,29 @@ we have a catalogue for it, else the language the person picked on the start
 page, else the browser's preference.
 """
 
+import weakref
 from pathlib import Path
 
+from babel import Locale
 from flask import g, has_app_context, request, session
 from flask_babel import Babel, get_locale, get_translations, gettext
+from jinja2 import pass_context
+from markupsafe import Markup
 
 UI_LANGUAGES = ("en", "cy")
 
 babel = Babel()
 
 
+# Parsed once: flask_babel parses a code it is given on every request, looking for its data on disk.
+_LOCALES = {code: Locale.parse(code) for code in UI_LANGUAGES}
+
+
 def select_locale():
     lang = getattr(g, "response_language", None) or session.get("lang")
     if lang in UI_LANGUAGES:
-        return lang
-    return request.accept_languages.best_match(UI_LANGUAGES) or "en"
+        return _LOCALES[lang]
+    return _LOCALES[request.accept_languages.best_match(UI_LANGUAGES) or "en"]
 
 
 TRANSLATIONS = Path(__file__).with_name("translations")
@@ -56,6 +64,8 @@ def init_app(app):
         npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # _() in a template, as the newstyle gettext above does it, in one call rather than three.
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
 
 
@@ -72,6 +82,32 @@ def _catalogue():
     found = g.get("_collector_catalogue")
     if found is None:
         found = g._collector_catalogue = get_translations()
+    return found
+
+
+# {catalogue: {message: its translation as Markup}} for the words templates use without variables.
+_plain_words = weakref.WeakKeyDictionary()
+
+
+@pass_context
+def _template_gettext(context, message, /, **variables):
+    """jinja2's newstyle gettext: the translation, escaped and then %-formatted with the variables.
+
+    A page asks for a dozen or more of the collector's words, mostly without variables, and
+    jinja2 reaches its gettext through two more context calls; words without variables are
+    kept once made, per catalogue, so they are looked up and formatted once.
+    """
+    catalogue = _catalogue()
+    if variables or not context.eval_ctx.autoescape:
+        text = catalogue.ugettext(message)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+    words = _plain_words.get(catalogue)
+    if words is None:
+        words = _plain_words.setdefault(catalogue, {})
+    found = words.get(message)
+    if found is None:
+        # Formatted like any other (so '%%' gives '%'), as jinja2 does.
+        found = words[message] = Markup(catalogue.ugettext(message)) % {}
     return found
 
 

@@ -9,10 +9,12 @@ import json
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_from_directory, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 import forms
+from forms import other_key
 from forms.spec import LANGUAGE_NAMES
 from forms.validate import DEFAULT_MAX_LENGTH
 
@@ -159,6 +161,7 @@ def _render_page(form, draft, number, raw, clean, errors, status=200):
     section = form.sections[number - 1]
     visible = _visible_sections(form, clean)
     lang = draft["language"]
+    draw_question = _question_drawer(form, section, lang, raw, clean, errors)
     shown_errors = {qid: [translate_message(m) for m in msgs] for qid, msgs in errors.items()}
     section_of = _section_finder(form)
     earlier = {k: v for k, v in clean.items() if section_of(k) < number - 1}
@@ -180,7 +183,55 @@ def _render_page(form, draft, number, raw, clean, errors, status=200):
         # What the page's outbox needs to send the whole response by itself.
         others_json=json.dumps({k: v for k, v in raw.items() if section_of(k) != number - 1}, ensure_ascii=False),
         token=draft_token(draft["id"]),
+        draw_question=draw_question,
     ), status
+
+
+class DrawnQuestions:
+    """The HTML of unanswered questions, drawn once per app and reused.
+
+    Most page views are a first look at a page: nothing answered, no errors. A question's
+    HTML is then fixed by the form version, the response's language, the interface's
+    language (for the collector's own words) and whether show_if hides it, so the
+    `question` macro's output for those is kept and reused, byte for byte the same.
+    Bounded: when full it starts again, which only costs drawing the questions again.
+    """
+
+    def __init__(self, limit=4000):
+        self.limit = limit
+        self.entries = {}
+
+    def get(self, key):
+        return self.entries.get(key)
+
+    def put(self, key, html):
+        if len(self.entries) >= self.limit:
+            self.entries = {}
+        self.entries[key] = html
+        return html
+
+
+def _question_drawer(form, section, lang, raw, clean, errors):
+    """draw_question(q, macro) for section.html: the kept HTML of an unanswered question,
+    else what the macro draws (kept for next time when nothing was answered)."""
+    kept = current_app.extensions.setdefault("drawn_questions", DrawnQuestions())
+    ui_lang = str(get_locale())
+    keys = {}
+    for q in section.questions:
+        # The macro reads the question's own answer, its 'other' text and its errors: none may be there.
+        if q.id in raw or other_key(q.id) in raw or q.id in errors:
+            continue
+        hidden = bool(q.show_if and not q.show_if.holds(clean))
+        keys[q.id] = (form.id, form.version, lang, ui_lang, q.id, hidden)
+
+    def draw_question(q, macro):
+        key = keys.get(q.id)
+        if key is None:
+            return macro(q)
+        html = kept.get(key)
+        return html if html is not None else kept.put(key, macro(q))
+
+    return draw_question
 
 
 def _may_reveal_later(form, number):

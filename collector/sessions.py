@@ -1,0 +1,44 @@
+"""Flask's signed-cookie sessions, with each distinct cookie's signature checked once.
+
+A tablet sends the same session cookie with every request until its session changes
+(when a new response is started), and opening it costs a key derivation, an HMAC,
+base64, zlib and JSON on every request: a noticeable share of the laptop's one core
+at a busy event. The same cookie text carries the same signature, already checked
+with this app's key, so what it holds and when it was signed are remembered; its age
+is still checked on every request, and anything unknown or too old takes Flask's
+own path.
+"""
+
+import time
+
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
+
+# Cookies remembered per app; when full it starts again, which only costs checking them again.
+REMEMBERED_COOKIES = 2000
+
+
+class CheckedOnceSessions(SecureCookieSessionInterface):
+    def __init__(self, limit=REMEMBERED_COOKIES):
+        self.limit = limit
+        # {(secret key, cookie text): (signed at, seconds since the epoch; the session as JSON)}
+        self.checked = {}
+
+    def open_session(self, app, request):
+        text = request.cookies.get(self.get_cookie_name(app))
+        if not text or not app.secret_key:
+            return super().open_session(app, request)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        key = (app.secret_key, text)
+        known = self.checked.get(key)
+        # The same test as itsdangerous: a signature from the future or older than max_age is refused.
+        if known is None or not 0 <= int(time.time()) - known[0] <= max_age:
+            try:
+                data, signed_at = self.get_signing_serializer(app).loads(text, max_age=max_age, return_timestamp=True)
+            except BadSignature:
+                return self.session_class()
+            if len(self.checked) >= self.limit:
+                self.checked = {}
+            known = self.checked[key] = (int(signed_at.timestamp()), self.serializer.dumps(data))
+        # Made afresh from JSON each time, so a view changing its session cannot change what is remembered.
+        return self.session_class(self.serializer.loads(known[1]))
