@@ -514,11 +514,13 @@ def notes(result):
         "- **The hub does more for each record than either floor, by design.** A floor inserts each record into one"
         " table keyed by its id. The hub checks every field, hashes the revision, has SQLite check that the answers"
         " are a JSON object, inserts the (response, revision) pair into `received`, whose key makes a re-sent record"
-        " change nothing, and inserts or replaces the response, numbering its change, in `responses`, which has seven"
-        " indexes (id, reference twice, form and time, paper serial, change number, personal key). Profiled"
-        " in-process while writing this benchmark (100,000 records, CPU time): the SQL takes about 22 µs a record"
-        " (responses 13.5, received 3.9, the answers check 2.6, the commit 1.8) where the floor's insert takes 6.5;"
-        " reading, decoding and checking a record in Python takes about 18 µs more.",
+        " change nothing, and inserts or replaces the response, numbering its change, in `responses`, which has six"
+        " indexes (id, reference with the laptop, form and time, paper serial, change number, personal key), and"
+        " opens the sealed personal answers that come with a response. Profiled in-process while writing this"
+        " benchmark (100,000 records, CPU time): the SQL takes about 23 µs a record (responses 14, received 3.3, the"
+        " answers check 2 to 3, the commit 1.5) where the floor's insert takes 6.5; reading, decoding, checking and"
+        " hashing a line about 10 µs more; and opening one sealed box of personal answers about 42 µs (one X25519"
+        " operation in libsodium; 44,500 of the 100,000 responses here carry personal answers).",
         f"- **CPU in this run, at {n:,} records**, per record: over HTTP the hub {us(big['hub_cpu'])} and the laptop"
         f" {us(big['laptop_cpu'])}, against the floor's server and client together {us(big['floor_http_cpu'])};"
         f" the bundle import {us(big['import_cpu'])} against the floor's {us(big['floor_import_cpu'])}"
@@ -537,19 +539,21 @@ def notes(result):
         " 79 MB, the laptop at 38 MB and the import at 49 MB at 100,000 responses (see *Before*); the hub's peak"
         " holds its one 32 MB page cache and each waitress thread's share of a 2,000-record batch.",
         f"- **Bundles: the remaining gap.** Half the floor's rate leaves {us(2 * big['floor_import'])} of wall time a"
-        f" record at {n:,}; the import takes {us(big['import'])} ({us(big['import_cpu'])} of CPU). It takes the file's"
-        " checksum in the same pass as its records instead of reading the file twice, and otherwise does the"
-        " per-record work above on one core: its SQL alone costs more than the floor's whole work. Tried while writing this benchmark and left out: reading and"
-        " checking the lines in a second thread while the store inserts the ones before (SQLite lets go of"
-        " Python's lock while a statement runs). In-process at 100,000 records it took 5.0 s against 4.7 s without:"
-        " after each statement the store's thread waits for Python's lock, which the checking thread holds, and the"
-        " two hardly overlapped, even at moments when two hashing threads ran twice as fast as one on this shared"
-        " machine"
+        f" record at {n:,}; the import takes {us(big['import'])} ({us(big['import_cpu'])} of CPU over its processes and"
+        " threads). It uses both cores: a reading process (forked, on Linux; elsewhere the same code runs in the"
+        " importing process) reads responses.jsonl a megabyte at a time, takes its checksum, decodes and checks each"
+        " line straight into a typed record with msgspec and hashes it, and hands the store 500 at a time; a thread"
+        " opens the personal answers (libsodium lets go of Python's lock); the store's connection does the SQL in the"
+        " one transaction. One index on (reference, laptop) replaced the two on `reference` (migration m010). What is"
+        " left is CPU: the store's SQL and the opening of personal answers alone cost more than twice the floor's"
+        " whole work, so even with both cores free the import's wall time is about its CPU halved, and when other"
+        " work shares the machine the second core is not free"
         + (f" (load average {min(loads):.1f} to {max(loads):.1f} during this run's sync measurements)." if loads else ".")
-        + " What would close the gap: one index instead of the two on `reference` (about 2 µs a record); reading,"
-        " decoding and checking the lines in a second process, not a thread, that hands the store ready rows; or"
-        " letting SQLite decode the JSON lines and check the fields (`json_each`), which would keep a second copy of"
-        " the record checks in SQL. None is done.",
+        + " Tried while writing this and left out: reading and checking in a second thread (after each statement the"
+        " store waits for Python's lock, which the checking thread holds); partial indexes on paper serial and"
+        " personal key, and a larger page cache (no gain that could be measured). What could still narrow the gap:"
+        " checking the answers in the reading process, on its own in-memory SQLite (the same parser), which takes"
+        " about 2 µs a record off the store's path; handing the store ready parameter rows instead of records.",
         "- **Re-sync** sends no batch when nothing is new: it counts the waiting changes along the change-number"
         " index (no longer counting the unacknowledged responses, which reads every row: 39 ms at 100,000) and asks"
         " the hub for its forms. Its time is Python's start and a few milliseconds at any size; 100 new responses"
@@ -557,7 +561,10 @@ def notes(result):
         "- **Before** (this benchmark on commit 1a226d3 with the working tree of the day, one run, this machine,"
         " 2026-11-22): at 100,000 responses `collector sync` took 6,289 records/s against the floor's 18,768 (0.34×;"
         " hub CPU 9.7 s, 500-record batches, three statements and a trigger's update per record, one commit per"
-        " 500), and `collector sync import` 11,893 records/s against 49,197 (0.24×).",
+        " 500), and `collector sync import` 11,893 records/s against 49,197 (0.24×). Before the reading process,"
+        " msgspec and m010 (same machine, 2026-11-22, three runs side by side with the floor, with the personal"
+        " answers sealed as they travel now): `collector sync import` 9,200 to 12,500 records/s against 48,000 to"
+        " 56,500 (0.18× to 0.26×), 78 to 83 µs of CPU a record.",
     ]
 
 

@@ -12,23 +12,34 @@ bundle raises inside that transaction and changes nothing, and a bundle imported
 twice changes nothing the second time.
 """
 
+import gc
 import hashlib
 import json
+import multiprocessing
 import os
+import signal
+import sys
 import uuid
 import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from collector.store import UnreadableAnswers, now
 
 from . import SyncError, keys
-from .records import check_events, check_forms, check_personal, check_record, outgoing, unreadable_answers
+from .records import NotJSON, check_events, check_forms, check_personal, outgoing, read_record, unreadable_answers
 
 FORMAT = "collector-bundle"
 FORMAT_VERSION = 1
 MEMBERS = ("responses.jsonl", "forms.json", "events.json", "personal.json")
 MAX_MANIFEST = 64 * 1024
 READ_CHUNK = 1 << 20
+SEND_CHUNK = 500  # records the reading process sends at a time (about 500 KB)
+# Where a process can be forked, records are read in one of their own (_reading). Elsewhere
+# (Windows has none; macOS's system libraries may not survive one) they are read in this one.
+FORK = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
 def write_bundle(store, out, settings, device_id, device_name, all_responses=False):
@@ -131,20 +142,18 @@ def import_bundle(store, path, hub_id, opener=None):
         _check_count(path, "events", len(events), manifest)
         personal = check_personal(_read_json(bundle, path, "personal.json"), f"{path}: personal.json")
         _check_count(path, "personal", len(personal), manifest)
-        if opener is not None:
-            personal = [opener(row) for row in personal]
-        lines = {}
-        records = _records(bundle, path, manifest, lines)
         meta = {"id": manifest["bundle_id"], "created_at": manifest["created_at"]}
         try:
-            outcomes, differing = store.apply_batch(device, records, forms_list, events, bundle=meta, personal=personal)
-        except (zipfile.BadZipFile, OSError, EOFError):
+            # The reading process is forked before the opening thread starts: a fork copies one thread.
+            with _reading(bundle, path, manifest) as records, _opening(personal, opener) as personal:
+                outcomes, differing = store.apply_batch(device, records, forms_list, events, bundle=meta, personal=personal)
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
             raise _broken(path) from None
         except UnreadableAnswers as exc:
             # A changed or damaged file is said to be so first, whatever its lines hold.
             _check_digest(path, MEMBERS[0], _digest(bundle, path, MEMBERS[0]), manifest)
             rid = exc.record["id"]
-            raise unreadable_answers(f"{path}: responses.jsonl line {lines[rid]}", rid) from None
+            raise unreadable_answers(f"{path}: responses.jsonl line {_line_of(bundle, path, manifest, rid)}", rid) from None
     counts = {}
     for outcome in outcomes.values():
         counts[outcome] = counts.get(outcome, 0) + 1
@@ -196,7 +205,7 @@ def _check_manifest(bundle, path, store, hub_id):
 
 def _check_members(bundle, path, manifest):
     """Every member is there, and the small ones match their checksums; responses.jsonl
-    is checked in the same pass that reads its records (_records), not in one of its own."""
+    is checked in the same pass that reads its records (_checked_records), not in one of its own."""
     for name in MEMBERS:
         try:
             bundle.getinfo(name)
@@ -234,26 +243,25 @@ def _check_count(path, what, found, manifest):
         raise SyncError(f"{path}: the manifest counts {manifest['counts'].get(what)} {what} but the bundle holds {found}. Nothing was applied.")
 
 
-def _records(bundle, path, manifest, lines):
-    """The bundle's records, checked one by one as the transaction takes them, with the
-    checksum of responses.jsonl taken in the same pass. Any bad record, or a checksum or
-    count that does not match, raises inside the transaction, which then applies nothing;
-    a file that does not match its checksum is said to be changed, whatever its lines hold.
-    lines gets the line of each response, to say where one is that the store refuses."""
+def _checked_records(bundle, path, manifest):
+    """The bundle's records, checked one by one, with the checksum of responses.jsonl taken
+    in the same pass. Any bad record, or a checksum or count that does not match, raises
+    SyncError; a file that does not match its checksum is said to be changed, whatever its
+    lines hold. Read as the transaction takes the records, an error applies nothing."""
     count = 0
+    seen = set()
     digest = hashlib.sha256()
     with bundle.open("responses.jsonl") as member:
         try:
-            for number, line in enumerate(member, 1):
-                digest.update(line)
+            for number, line in enumerate(_lines(member, digest), 1):
+                where = f"{path}: responses.jsonl line {number}"
                 try:
-                    value = json.loads(line.decode("utf-8"))
-                except ValueError:
-                    raise SyncError(f"{path}: responses.jsonl line {number} is not JSON. Nothing was applied.") from None
-                record = check_record(value, f"{path}: responses.jsonl line {number}")
-                if record["id"] in lines:
-                    raise SyncError(f"{path}: responses.jsonl line {number} repeats a response. Nothing was applied.")
-                lines[record["id"]] = number
+                    record = read_record(line, where)
+                except NotJSON:
+                    raise SyncError(f"{where} is not JSON. Nothing was applied.") from None
+                if record["id"] in seen:
+                    raise SyncError(f"{where} repeats a response. Nothing was applied.")
+                seen.add(record["id"])
                 count += 1
                 yield record
         except SyncError:
@@ -263,3 +271,109 @@ def _records(bundle, path, manifest, lines):
             raise
     _check_digest(path, "responses.jsonl", digest, manifest)
     _check_count(path, "responses", count, manifest)
+
+
+def _lines(member, digest):
+    """The lines of a zip member without their newlines, its bytes given to digest as they
+    are read: a megabyte at a time, as reading line by line costs as much as decoding them."""
+    rest = b""
+    while block := member.read(READ_CHUNK):
+        digest.update(block)
+        lines = (rest + block).split(b"\n")
+        rest = lines.pop()
+        yield from lines
+    if rest:
+        yield rest
+
+
+def _line_of(bundle, path, manifest, rid):
+    """The line of response rid in responses.jsonl, read again to say where one is that the
+    store refused: rare, and cheaper than noting the line of every record as it goes by."""
+    for number, record in enumerate(_checked_records(bundle, path, manifest), 1):
+        if record["id"] == rid:
+            return number
+
+
+@contextmanager
+def _reading(bundle, path, manifest):
+    """The bundle's checked records (_checked_records), read in a process of its own where
+    the system can start one by forking: reading, decoding, checking and hashing a line cost
+    about half as much as the store's inserting it, and a second process, unlike a second
+    thread, does that work beside the store's, not in turn with it (Python's lock)."""
+    if FORK is None:
+        yield _checked_records(bundle, path, manifest)
+        return
+    receive, send = FORK.Pipe(duplex=False)
+    reader = FORK.Process(target=_send_records, args=(path, manifest, send), daemon=True)
+    reader.start()
+    send.close()
+    try:
+        yield _received_records(receive, path)
+    finally:
+        if reader.is_alive():
+            reader.terminate()  # the store stopped early: nobody reads what it would send
+        reader.join()
+        receive.close()
+
+
+def _send_records(path, manifest, send):
+    """In the reading process: the checked records, SEND_CHUNK at a time, then 'done', or
+    why the bundle is refused. A pipe holds little, so a reader ahead of the store waits."""
+    gc.disable()  # its records hold no cycles; and nothing the parent left behind is collected here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the store's to handle: it ends this process
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            chunk = []
+            for record in _checked_records(bundle, path, manifest):
+                chunk.append(record)
+                if len(chunk) == SEND_CHUNK:
+                    send.send(("records", chunk))
+                    chunk = []
+            send.send(("records", chunk))
+        said = ("done", None)
+    except SyncError as exc:
+        said = ("refused", str(exc))
+    except BrokenPipeError:
+        return  # the store stopped taking records
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        said = ("broken", None)
+    try:
+        send.send(said)
+    except BrokenPipeError:
+        pass
+
+
+def _received_records(receive, path):
+    """The records the reading process sends, raising what it found wrong as it would have."""
+    while True:
+        try:
+            kind, payload = receive.recv()
+        except EOFError:
+            raise SyncError(f"{path}: reading the bundle stopped part way (its reading process ended). "
+                            "Nothing was applied.") from None
+        if kind == "records":
+            yield from payload
+        elif kind == "done":
+            return
+        elif kind == "refused":
+            raise SyncError(payload)
+        else:
+            raise _broken(path)
+
+
+@contextmanager
+def _opening(personal, opener):
+    """The personal answers, opened by opener in a thread while the records go in. Opening
+    one is a public-key operation in libsodium, which lets go of Python's lock; the store
+    takes them only after the last record, so it seldom waits for them."""
+    if opener is None or not personal:
+        yield personal
+        return
+    with ThreadPoolExecutor(1) as pool:
+        opened = pool.submit(lambda: [opener(row) for row in personal])
+        yield _when_ready(opened)
+
+
+def _when_ready(future):
+    """The opened rows, once the thread has them; what it raised, if it failed."""
+    yield from future.result()

@@ -7,6 +7,9 @@ revision sent twice is the same bytes, and its hash says whether it changed.
 import hashlib
 import json
 import re
+from typing import Annotated, Literal
+
+import msgspec
 
 from collector.store import RESPONSE_FIELDS, SOURCES
 
@@ -41,6 +44,15 @@ def content_hash(record):
 def check_record(value, where):
     """The record, checked and given its hash; SyncError saying where and what otherwise.
     Its answers are checked by the store when it applies the record (unreadable_answers)."""
+    _check_fields(value, where)
+    record = dict.fromkeys(RESPONSE_FIELDS)
+    record.update(value)
+    record["hash"] = content_hash(record)
+    return record
+
+
+def _check_fields(value, where):
+    """SyncError saying where and what, for the first of check_record's rules value breaks."""
     if not isinstance(value, dict):
         raise SyncError(f"{where}: a response should be a JSON object.")
     rid = value.get("id")
@@ -69,8 +81,51 @@ def check_record(value, where):
         raise SyncError(f"{label}: 'answers' should be the answers' JSON text.")
     # Whether the answers are a JSON object, the store checks as it applies the record
     # (SQLite's parser, the one exports read them with); unreadable_answers says where.
-    record = dict.fromkeys(RESPONSE_FIELDS)
-    record.update(value)
+
+
+class NotJSON(SyncError):
+    """A line that is not JSON at all, as opposed to a record that breaks a rule (read_record)."""
+
+
+def _record_shape():
+    """check_record's rules as a msgspec type, so that a line is decoded and checked in one
+    pass in C. Whatever check_record refuses, this refuses too (the tests hold both to the
+    same cases); patterns are anchored with \\A and \\Z, as msgspec searches with them."""
+    def text(most, least=0, pattern=None):
+        return Annotated[str, msgspec.Meta(min_length=least, max_length=most, pattern=pattern)]
+
+    rules = {
+        "id": text(36, 36, rf"\A{UUID_TEXT.pattern}\Z"),
+        "reference": text(MAX_TEXT, 1, rf"\A{REFERENCE.pattern}\Z"),
+        "source": Literal[SOURCES],
+        "answers": text(MAX_ANSWERS),
+        "revision": Annotated[int, msgspec.Meta(ge=1, le=2**31)],
+        **{name: text(MAX_TEXT, 1) for name in REQUIRED_TEXT if name not in ("reference", "source")},
+    }
+    required = [(name, rules[name]) for name in RESPONSE_FIELDS if name in rules]
+    optional = [(name, text(MAX_TEXT) | None, None) for name in RESPONSE_FIELDS if name not in rules]
+    return msgspec.defstruct("Record", required + optional, forbid_unknown_fields=True, gc=False)
+
+
+_decode_record = msgspec.json.Decoder(_record_shape()).decode
+_as_dict = msgspec.structs.asdict
+
+
+def read_record(line, where):
+    """A record from one line of JSON (bytes), checked and given its hash: what
+    check_record(json.loads(line)) gives, at a third of the cost. SyncError saying where
+    and what otherwise: a line that is not JSON, or check_record's own message."""
+    try:
+        record = _as_dict(_decode_record(line))
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        # Rare, so the slow path may say what is wrong, in check_record's words.
+        try:
+            value = json.loads(line)
+        except ValueError:
+            raise NotJSON(f"{where} is not JSON.") from None
+        _check_fields(value, where)
+        # Stricter than check_record: say what msgspec found (such as half of a surrogate pair).
+        raise SyncError(f"{where}: {exc}.") from None
     record["hash"] = content_hash(record)
     return record
 

@@ -3,6 +3,8 @@
 import sqlite3
 import threading
 
+import pytest
+
 from collector.store import Store, migrations, normalise_reference
 
 
@@ -89,3 +91,31 @@ def test_references_are_forgiving_to_type():
     assert normalise_reference("k7p4 qx2m") == "K7P4-QX2M"
     assert normalise_reference("K7P4-QXOM") == "K7P4-QX0M"
     assert normalise_reference("UUUU-UUUU") is None and normalise_reference("short") is None
+
+
+def test_one_index_on_reference_replaces_two_and_keeps_a_reference_once_per_laptop(tmp_path):
+    path = tmp_path / "old.db"
+    Store(path).close()
+    # As a workspace made before m010 had it: two indexes on reference, and two laptops'
+    # responses that by chance drew the same reference.
+    conn = sqlite3.connect(path)
+    conn.execute("drop index responses_reference_device")
+    conn.execute("create unique index responses_device_reference on responses (coalesce(device_id, ''), reference)")
+    conn.execute("create index responses_reference on responses (reference)")
+    conn.execute("delete from _sqlite_migrations where name = 'm010_one_index_on_reference'")
+    insert = ("insert into responses (id, reference, form_id, form_version, source, submitted_at, device_id)"
+              " values (?, 'ABCD-1234', 'f', '1', 'web', '2026-05-01T10:00:00Z', ?)")
+    conn.executemany(insert, [["a", "laptop-a"], ["b", "laptop-b"], ["c", None]])
+    conn.commit()
+    conn.close()
+
+    store = Store(path)
+    indexes = {row[0] for row in store.db.execute("select name from sqlite_master where type = 'index' and tbl_name = 'responses'")}
+    assert "responses_reference_device" in indexes
+    assert not indexes & {"responses_reference", "responses_device_reference"}
+    assert store.db.execute("select count(*) from responses").fetchone()[0] == 3
+    for same in (["d", "laptop-a"], ["e", None]):  # one laptop, or none named, twice
+        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+            store.db.execute(insert, same)
+    plan = store.db.execute("explain query plan select 1 from responses where reference = ?", ["ABCD-1234"]).fetchall()
+    assert "responses_reference_device" in plan[0][-1]

@@ -179,3 +179,26 @@ def test_a_failed_write_leaves_no_bundle_and_does_not_move_the_bundle_point(pair
     monkeypatch.setattr("sync.bundle.os.fsync", real_fsync)
     assert not list(stick.iterdir())
     assert laptop.store.sync_state("bundle_checkpoint", 0) == 0
+
+
+@pytest.mark.parametrize("in_a_process_of_their_own", [True, False])
+def test_records_are_read_and_refused_alike_in_a_process_of_their_own_or_in_this_one(
+        hub, pair_laptop, tmp_path, monkeypatch, in_a_process_of_their_own):
+    import multiprocessing
+
+    if not in_a_process_of_their_own:
+        monkeypatch.setattr("sync.bundle.FORK", None)
+    laptop = pair_laptop()
+    ids = [laptop.capture({"visited": "yes", "how_often": "daily", "rating": 4}) for _ in range(3)]
+    good, bad = tmp_path / "good.collector", tmp_path / "bad.collector"
+    export(laptop, good, all_responses=True)
+    laptop.store.db.execute("update responses set source = 'fax' where id = ?", [ids[1]])
+    laptop.store.db.conn.commit()
+    export(laptop, bad, all_responses=True)
+    with pytest.raises(SyncError, match=rf"line \d \(response {ids[1]}\): 'source' should be one of"):
+        import_(hub, bad)
+    assert hub_store(hub).count_responses() == 0
+    assert not multiprocessing.active_children(), "no reading process is left behind"
+    _, counts, _ = import_(hub, good)
+    assert counts == {"applied": 3}
+    assert not multiprocessing.active_children()
