@@ -11,7 +11,6 @@ many responses there are; nothing here runs SQL.
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
-from operator import itemgetter
 
 import forms
 from forms import OTHER, other_key
@@ -51,13 +50,11 @@ class Column:
     personal: bool = False
     qtype: str | None = None
     free: bool = False  # may hold text a spreadsheet could take for a formula
-    quoted: bool = False  # may hold a comma, a double quote or a line break, which CSV must quote
 
 
 FREE_TEXT = ("text", "textarea", "email", "phone", "postcode")
 RISKY_START = frozenset("=+-@\t\r#")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-QUOTED = re.compile(r'[,"\r\n]')
 
 
 def _risky(texts):
@@ -81,26 +78,23 @@ def columns_of(q, lang, labels=False):
     col = dict(qid=q.id, personal=q.personal, qtype=q.type)
     texts = _option_texts(q, labels)
     risky = _risky(texts)
-    quoted = any(QUOTED.search(str(t)) for t in texts)
     out = []
     if q.type in ("choices", "ranking"):
         part = "option" if q.type == "choices" else "rank"
-        out.append(Column(q.id, label, "joined", free=risky, quoted=quoted, **col))
+        out.append(Column(q.id, label, "joined", free=risky, **col))
         out += [Column(f"{q.id}.{c.value}", f"{label}: {c.label.pick(lang)}", part, part=c.value, sqltype="INTEGER", **col)
                 for c in q.choices]
     elif q.type == "grid":
         out += [Column(f"{q.id}.{s.id}", f"{label}: {s.label.pick(lang)}", "statement", part=s.id,
-                       sqltype="INTEGER" if q.scale else "TEXT", free=risky and not q.scale, quoted=quoted and not q.scale, **col)
+                       sqltype="INTEGER" if q.scale else "TEXT", free=risky and not q.scale, **col)
                 for s in q.statements]
     else:
         numeric = q.type in ("scale", "consent") or (q.type == "number" and not q.decimals)
         sqltype = "REAL" if q.type == "number" and q.decimals else "INTEGER" if numeric else "TEXT"
         free = q.type in FREE_TEXT or (q.type in ("choice", "yes_no") and risky)
-        quoted = q.type in FREE_TEXT or (q.type in ("choice", "yes_no") and quoted)
-        out.append(Column(q.id, label, "answer", sqltype=sqltype, free=free, quoted=quoted, **col))
+        out.append(Column(q.id, label, "answer", sqltype=sqltype, free=free, **col))
     if q.other:
-        out.append(Column(other_key(q.id), f"{label}: {WORDS.get(lang, WORDS['en'])[OTHER]}", "other", free=True,
-                          quoted=True, **col))
+        out.append(Column(other_key(q.id), f"{label}: {WORDS.get(lang, WORDS['en'])[OTHER]}", "other", free=True, **col))
     return out
 
 
@@ -126,9 +120,8 @@ def merge_columns(current, older):
                 i = where[col.key]
                 if merged[i].sqltype != col.sqltype and merged[i].sqltype:
                     merged[i] = replace(merged[i], sqltype="")
-                if (col.personal, col.free, col.quoted) != (merged[i].personal, merged[i].free, merged[i].quoted):
-                    merged[i] = replace(merged[i], personal=col.personal or merged[i].personal,
-                                        free=col.free or merged[i].free, quoted=col.quoted or merged[i].quoted)
+                if (col.personal, col.free) != (merged[i].personal, merged[i].free):
+                    merged[i] = replace(merged[i], personal=col.personal or merged[i].personal, free=col.free or merged[i].free)
                 after = i
                 continue
             merged.insert(after + 1, col)
@@ -205,7 +198,7 @@ class Export:
             name = key
             while name in taken:
                 name = "response_" + name
-            meta.append(Column(name, text, "meta", free=key in ("device", "event"), quoted=key in ("device", "event")))
+            meta.append(Column(name, text, "meta", free=key in ("device", "event")))
         self.columns = meta + self.question_columns
         # What the store reads of each response: every version's, the current version's first.
         reads = {}
@@ -273,13 +266,10 @@ class Export:
         return [q for q in form.questions if (own := columns_of(q, lang)) and own[0].key in included]
 
     def _finisher(self, version, language, text=False):
-        """(finish, finish_columns) for responses to one version in one language.
-
-        finish(read) gives the row, in the order of self.columns, from one row the
-        store read (EXPORT_META, then self.reads), a new list ours to change;
-        finish_columns(columns) gives the columns, in the order of self.columns,
-        from a batch of the store's columns (the same, a column each), a list
-        ours to change. With text, the store's cells are str, and so are ours."""
+        """finish(columns) for responses to one version in one language: from a batch of the
+        store's columns (EXPORT_META, then self.reads, a column each), the export's
+        columns in the order of self.columns, a list ours to change. With text, the
+        store's cells are str, and so are ours."""
         form, lang = self._version(version, language)
         questions = self._included(form, lang)
         meta = len(META)
@@ -295,40 +285,18 @@ class Export:
             places += [where[read] for read in reads]
         # Right to left, so spreading one question's reads into its cells moves none still to do.
         spreads.reverse()
-        end = meta + len(places)
-        order = [*range(meta), *places]
-        pick = None if places == list(range(meta, end)) else itemgetter(*order)
+        order = [*range(meta), *places]  # leaves out the reads of other versions' questions
         keys = [c.key for q in questions for c in columns_of(q, lang)]
         wanted = [c.key for c in self.question_columns]
-        arrange = arranged = None
+        arranged = None
         if keys != wanted:
             at = {k: meta + i for i, k in enumerate(keys)}
             # A column this version does not have reads the blank put after its cells.
             arranged = [*range(meta), *[at.get(k, meta + len(keys)) for k in wanted]]
-            arrange = itemgetter(*arranged)
         devices, events = self.devices, self.events
         nothing = "" if text else None
 
         def finish(read):
-            if pick:
-                row = list(pick(read))
-            else:
-                row = read
-                del row[end:]  # reads of other versions' questions
-            device, event = row[5], row[6]
-            row[5] = devices.get(device, device)
-            row[6] = events.get(event, event) if event else nothing
-            for i, label in relabel:
-                value = row[i]
-                row[i] = label(value, value)
-            for start, spread in spreads:
-                spread(row, start)
-            if arrange:
-                row.append(nothing)
-                row = list(arrange(row))
-            return row
-
-        def finish_columns(read):
             columns = [read[i] for i in order]
             size = len(columns[0])
             columns[5] = [devices.get(device, device) for device in columns[5]]
@@ -336,12 +304,12 @@ class Export:
             for i, label in relabel:
                 columns[i] = [label(value, value) for value in columns[i]]
             for start, spread in spreads:
-                spread.columns(columns, start)
+                spread(columns, start)
             if arranged:
                 columns.append((nothing,) * size)
                 columns = [columns[i] for i in arranged]
             return columns
-        return finish, finish_columns
+        return finish
 
     def can_plan_again(self):
         """Whether plan_export can make this export again from the store alone (it keeps this version's YAML)."""
@@ -363,23 +331,30 @@ class Export:
 
     def columns_of_rows(self, text=False, part=(None, None)):
         """The rows of rows(), a batch at a time, as a list of columns (sequences of cells) in the
-        order of self.columns: a batch answered on one version in one language (most are)
-        is made a column at a time, several times faster than a row at a time."""
+        order of self.columns, made a column at a time: several times faster than a row at
+        a time. A batch answered on several versions (or, with labels, in several languages)
+        is made a group of rows at a time, then put back in order."""
         finishers = {}
         by_language = self.labels  # codes are the same in every language
-
-        def finisher(version, language):
-            key = (version, language) if by_language else version
-            return finishers.get(key) or finishers.setdefault(key, self._finisher(version, language, text))
-
         for batch in self.store.iter_answer_columns(self.form.id, self.reads, self.since, self.source, self.event_ids,
                                                     text=text, personal=self.personal_keys, part=part):
-            versions, languages = batch[2], batch[3]
-            if len(set(versions)) == 1 and (not by_language or len(set(languages)) == 1):
-                yield finisher(versions[0], languages[0])[1](batch)
+            groups = {}
+            for i, (version, language) in enumerate(zip(batch[2], batch[3])):
+                groups.setdefault((version, language) if by_language else version, []).append(i)
+            finished = []
+            for key, rows in groups.items():
+                first = rows[0]
+                finish = finishers.get(key) or finishers.setdefault(key, self._finisher(batch[2][first], batch[3][first], text))
+                group = batch if len(groups) == 1 else [[column[i] for i in rows] for column in batch]
+                finished.append((rows, finish(group)))
+            if len(finished) == 1:
+                yield finished[0][1]
                 continue
-            rows = [finisher(read[2], read[3])[0](list(read)) for read in zip(*batch)]
-            yield list(zip(*rows))
+            ordered = [None] * len(batch[0])
+            for rows, columns in finished:
+                for i, row in zip(rows, zip(*columns)):
+                    ordered[i] = row
+            yield list(zip(*ordered))
 
     def records(self):
         """Lists of JSON-lines objects, a batch at a time: metadata and the answers nested."""

@@ -1,6 +1,6 @@
 """How answers become cells: what to read of each question, and how what was read becomes its cells.
 
-The store picks each answer out of a response (store.iter_answer_rows), so most
+The store picks each answer out of a response (store.iter_answer_columns), so most
 answers arrive as their one cell. The rest are worked out here, once per form
 version and language: labels in place of codes (a dict lookup per cell), and
 a choices or ranking answer spread into one cell per option (once per
@@ -70,11 +70,10 @@ def question_cells(q, lang, labels, text=False):
 
     names maps the place of a read among q's reads to {value: label}: a value
     found there is written as its label, any other as it is. spread, for a
-    choices or ranking question, is spread(row, i): it replaces, in place, the
-    answer read at row[i] by the question's cells in columns_of's order (its
-    'other' text, read next, stays where it is); spread.columns(columns, i)
-    does the same to a column of answers. None for the others, whose reads are
-    their cells. With text, the values and cells are all str, as
+    choices or ranking question, is spread(columns, i): it replaces, in place,
+    the column of answers read at columns[i] by the question's columns of cells
+    in columns_of's order (its 'other' text, read next, stays where it is).
+    None for the others, whose reads are their cells. With text, the values and cells are all str, as
     the store reads them for CSV ('' where there is nothing).
     """
     names = option_names(q, lang) if labels else {}
@@ -91,9 +90,8 @@ class _Several:
     """How a choices or ranking question's answer (a list of codes, as stored) becomes its cells:
     the options joined, then one cell per option (1 or 0 chosen, or the rank).
 
-    spread(row, i) replaces, in place, the answer at row[i] by its cells;
-    spread.columns(columns, i) does the same to the column of answers at
-    columns[i]. Most people give one of a few answers, so each distinct answer
+    spread(columns, i) replaces, in place, the column of answers at columns[i]
+    by the question's columns of cells. Most people give one of a few answers, so each distinct answer
     is spread once and then looked up. A question not answered has its 'other'
     text (read next) left out too. With text, the cells are str.
     """
@@ -137,13 +135,7 @@ class _Several:
         chosen = set(v)
         return (joined, *[self.yes if x in chosen else self.no for x in self.values])
 
-    def __call__(self, row, i):
-        cells = self.cells(row[i])
-        row[i:i + 1] = cells
-        if self.other and cells is self.blank:
-            row[i + len(cells)] = self.nothing
-
-    def columns(self, columns, i):
+    def __call__(self, columns, i):
         blank, known, cells_of = self.blank, self.known, self.cells
         cells = [blank if a is None else (known.get(tuple(a)) if a.__class__ is list else None) or cells_of(a)
                  for a in columns[i]]

@@ -19,7 +19,6 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from operator import itemgetter
 from pathlib import Path
 
 from .export import ExportError
@@ -35,13 +34,6 @@ MEDIA_TYPES = {
 DANGER = frozenset("=+-@\t\r")
 PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?").fullmatch
 EXCEL_ROWS = 1_048_576  # rows in one Excel sheet, its header row included
-
-
-def inert(value):
-    """A CSV cell that reads the same but never runs as a formula."""
-    if value.__class__ is str and value[:1] in DANGER and not PLAIN_NUMBER(value):
-        return "'" + value
-    return value
 
 
 def _inert_row(row):
@@ -85,7 +77,8 @@ def csv_columns_text(columns):
     cells of columns[i]), formula-proofed, exactly as csv.writer would write them.
 
     Made a column at a time: only the cells of columns that can hold free text
-    are formula-proofed (see csv_text), and a column is looked at for cells that
+    are formula-proofed (the others hold numbers, dates or codes the form defines,
+    checked once when the export is planned), and a column is looked at for cells that
     need quotes all at once (one string of its cells), then cell by cell only
     if that finds a comma, a quote or a line break.
     """
@@ -109,58 +102,6 @@ def _needs_quotes(text):
 
 def _quote(cell):
     return '"' + cell.replace('"', '""') + '"'
-
-
-def csv_text(columns, writer, buffer):
-    """text(rows): the CSV text of rows of str cells of these columns, formula-proofed, exactly
-    as writer (a csv.writer into buffer) would write them, in about half its time.
-
-    Only the cells of columns that can hold free text are formula-proofed (the
-    others hold numbers, dates or codes the form defines, checked once when
-    the export is planned). csv.writer looks at every character of every cell
-    to see whether it needs quotes; most cells never do (codes, numbers,
-    dates), so only those of columns that may (free text, labels with commas)
-    are looked at one by one, and the others of a row are joined and looked at
-    all at once. If one of those holds a comma, a quote or a line break after
-    all (a hand-edited database), csv.writer writes that row.
-    """
-    touched = [(i, c.free, c.quoted) for i, c in enumerate(columns) if c.free or c.quoted]
-    free = [i for i, c in enumerate(columns) if c.free]
-    plain = [i for i, c in enumerate(columns) if not c.quoted]
-    others = itemgetter(*plain) if len(plain) > 1 else (lambda cells: [cells[i] for i in plain])
-    commas = len(plain) - 1
-
-    def written(row):
-        for i in free:
-            row[i] = inert(row[i])
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(row)
-        return buffer.getvalue()[:-2]
-
-    def text(rows):
-        lines = []
-        for row in rows:
-            rest = ",".join(others(row))
-            if rest.count(",") != commas or '"' in rest or "\n" in rest or "\r" in rest:
-                lines.append(written(row))
-                continue
-            for i, proof, quote in touched:
-                cell = row[i]
-                if not cell:
-                    continue
-                if proof and cell[0] in DANGER and not PLAIN_NUMBER(cell):
-                    cell = "'" + cell
-                if quote:
-                    if '"' in cell:
-                        cell = '"' + cell.replace('"', '""') + '"'
-                    elif "," in cell or "\n" in cell or "\r" in cell:
-                        cell = '"' + cell + '"'
-                row[i] = cell
-            lines.append(",".join(row))
-        lines.append("")
-        return "\r\n".join(lines)
-    return text
 
 
 def write_xlsx(export, path, progress=None):

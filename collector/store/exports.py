@@ -58,14 +58,6 @@ class ExportsMixin:
                     row["answers"].update(json.loads(raw[len(EXPORT_COLUMNS)]))
             yield batch
 
-    def iter_answer_rows(self, form_id, reads, since=None, source=None, event_ids=None, size=2000, text=False,
-                         personal=frozenset(), part=(None, None)):
-        """A form's live responses in the order they were sent, as lists of at most size rows:
-        each the EXPORT_META columns, then one value per read. What iter_answer_columns
-        gives, a row at a time."""
-        for columns in self.iter_answer_columns(form_id, reads, since, source, event_ids, size, text, personal, part):
-            yield [list(row) for row in zip(*columns)]
-
     def iter_answer_columns(self, form_id, reads, since=None, source=None, event_ids=None, size=2000, text=False,
                             personal=frozenset(), part=(None, None)):
         """A form's live responses in the order they were sent, at most size at a time, as lists
@@ -98,7 +90,7 @@ class ExportsMixin:
                                  " restore it from a backup or delete it, then export again.") from None
 
     def split_for_export(self, form_id, since=None, source=None, event_ids=None, parts=2):
-        """The responses iter_answer_rows gives, cut into parts of about the same size, in order:
+        """The responses iter_answer_columns gives, cut into parts of about the same size, in order:
         [(after, upto)], each key a response's (submitted_at, rowid), None at the ends."""
         where, args = self._export_filters(form_id, since, source, event_ids)
         count = self.count_for_export(form_id, since, source, event_ids)
@@ -228,7 +220,7 @@ class AnswerReader:
     """read(rows) -> the columns of a batch of rows read from the store: the EXPORT_META columns,
     then the response's answers (JSON text), then, when self.personal names keys, its
     personal answers (JSON text); they become the EXPORT_META columns, then the column of
-    cells of each read (see iter_answer_rows).
+    cells of each read (see iter_answer_columns).
 
     msgspec decodes only the answers asked for, in C, straight into a tuple, and
     each read's cells are then made a column at a time: several times faster than
