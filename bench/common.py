@@ -72,6 +72,12 @@ def fill(store, form, device, start, count, pool):
 # -- one section of the report ------------------------------------------------------------
 
 
+def about_run(date, machine, command, elapsed):
+    """The lines of a section's small table saying when, where and how its figures were measured."""
+    return ["| | |", "|---|---|", f"| Date | {date or datetime.now().date().isoformat()} |", f"| Machine | {machine} |",
+            f"| Command | {command} |", f"| Time taken | {elapsed:.0f} s |"]
+
+
 def _bounds(text, heading):
     """(start, end) of the section under heading in a report, or None."""
     at = text.find("\n" + heading + "\n")

@@ -158,8 +158,6 @@ def stages(store, form):
 
 def section(result, date=None, machine=None, command="`make bench`"):
     """The export section of docs/performance.md (markdown, ending in a newline)."""
-    import datetime
-
     if machine is None:
         from run import machine as machine_of  # noqa: PLC0415 (bench/run.py; bench/ is on sys.path there)
 
@@ -189,12 +187,7 @@ def section(result, date=None, machine=None, command="`make bench`"):
         f" csv modules decoding each answers column with json.loads and nothing more. Medians of {runs} runs,"
         f" interleaved (Excel at {XLSX_ONCE_FROM:,} responses: one run); peak memory is the largest of the runs.",
         "",
-        "| | |",
-        "|---|---|",
-        f"| Date | {date or datetime.date.today().isoformat()} |",
-        f"| Machine | {machine} |",
-        f"| Command | {command} |",
-        f"| Time taken | {result['elapsed']:.0f} s |",
+        *common.about_run(date, machine, command, result["elapsed"]),
         "",
         f"**Targets**: CSV within {TARGET_RATIO:g}× the `sqlite3` floor; peak memory under {TARGET_PEAK_MB} MB at a million"
         " responses.",

@@ -251,8 +251,6 @@ def run(scratch):
 
 def section(result, date=None, machine=None, command="`make bench`"):
     """The printing section of docs/performance.md (markdown, ending in a newline)."""
-    import datetime
-
     if machine is None:
         from run import machine as machine_of  # noqa: PLC0415 (bench/run.py; bench/ is on sys.path there)
 
@@ -288,12 +286,7 @@ def section(result, date=None, machine=None, command="`make bench`"):
         " and drawn once as a form; DejaVu Sans (TTF) registered as ours is."
         f" Runs per size (median quoted): {runs}.",
         "",
-        "| | |",
-        "|---|---|",
-        f"| Date | {date or datetime.date.today().isoformat()} |",
-        f"| Machine | {machine} |",
-        f"| Command | {command} |",
-        f"| Time taken | {result['elapsed']:.0f} s |",
+        *common.about_run(date, machine, command, result["elapsed"]),
         "",
         "| Copies | Pages | Collector pages/s | Floor pages/s | Collector / floor | Collector peak MB | Floor peak MB"
         " | Collector s (process s) | PDF MB |",

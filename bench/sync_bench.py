@@ -404,8 +404,6 @@ def run(scratch):
 
 def section(result, date=None, machine=None, command="`make bench`"):
     """The sync section of docs/performance.md (markdown, ending in a newline)."""
-    import datetime
-
     if machine is None:
         from run import machine as machine_of
 
@@ -445,12 +443,7 @@ def section(result, date=None, machine=None, command="`make bench`"):
         f"**Targets** (issue 5): at {big['n']:,} responses, records/s over HTTP and by bundle at least"
         f" {TARGET_RATIO:g}× each floor; a re-sync's time grows with what changed, not with what the hub holds.",
         "",
-        "| | |",
-        "|---|---|",
-        f"| Date | {date or datetime.date.today().isoformat()} |",
-        f"| Machine | {machine} |",
-        f"| Command | {command} |",
-        f"| Time taken | {result['elapsed']:.0f} s |",
+        *common.about_run(date, machine, command, result["elapsed"]),
         "",
         "| Responses | " + " | ".join(f"{r['n']:,}" for r in rows) + " |",
         "|---|" + "---:|" * len(rows),
