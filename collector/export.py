@@ -173,6 +173,7 @@ class Export:
             raise ExportError(f"unknown source '{source}'; use one of {', '.join(SOURCES)}.")
         self.store = store
         self.form = form
+        self._count = None
         # What plan_export needs to plan this export again (in another process: export_write).
         self.options = {"labels": labels, "include_personal": include_personal, "since": since, "source": source,
                         "event": event, "devices": dict(devices or {})}
@@ -238,7 +239,11 @@ class Export:
         return {"since": self.since, "source": self.source, "event": self.event}
 
     def count(self):
-        return self.store.count_for_export(self.form.id, self.since, self.source, self.event_ids)
+        """How many responses the export holds, counted when first asked (the progress bar, the
+        audit log and the choice to share the work between processes all ask)."""
+        if self._count is None:
+            self._count = self.store.count_for_export(self.form.id, self.since, self.source, self.event_ids)
+        return self._count
 
     def describe(self, fmt):
         """What the audit log keeps about this export."""
@@ -317,7 +322,7 @@ class Export:
 
     def split(self, parts):
         """The responses cut into about equal parts, in order, for rows(part=...)."""
-        return self.store.split_for_export(self.form.id, self.since, self.source, self.event_ids, parts)
+        return self.store.split_for_export(self.form.id, self.since, self.source, self.event_ids, parts, self.count())
 
     def rows(self, text=False, part=(None, None)):
         """Lists of rows, a batch at a time, in the order of self.columns.
@@ -381,15 +386,18 @@ class Export:
         return out
 
 
-def plan_export(store, form, **options):
+def plan_export(store, form, used=None, **options):
     """An Export of form's responses across every version they were answered on.
 
     Older versions come from the YAML the store kept when each was first used;
     a version it never kept is read with the current version's questions.
+    used, when known already, is the store's response_versions (the export's
+    `used`), which at a million responses takes half a second to find again.
     Returns (export, warnings).
     """
     versions, warnings = {}, []
-    for version, count in store.response_versions(form.id):
+    used = store.response_versions(form.id) if used is None else used
+    for version, count in used:
         if version == form.version:
             continue
         source = store.form_source(form.id, version)
@@ -401,4 +409,6 @@ def plan_export(store, form, **options):
             del versions[version]
             warnings.append(f"version {version} of {form.id} ({count} responses) was never kept here;"
                             f" its answers are read with version {form.version}'s questions.")
-    return Export(store, form, versions, **options), warnings
+    export = Export(store, form, versions, **options)
+    export.used = used
+    return export, warnings

@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from collector.store import Store, migrations, normalise_reference
+from collector.store.exports import EXPORT_COLUMNS
 
 
 def test_database_uses_wal_and_full_synchronous(tmp_path):
@@ -119,3 +120,36 @@ def test_one_index_on_reference_replaces_two_and_keeps_a_reference_once_per_lapt
             store.db.execute(insert, same)
     plan = store.db.execute("explain query plan select 1 from responses where reference = ?", ["ABCD-1234"]).fetchall()
     assert "responses_reference_device" in plan[0][-1]
+
+
+def test_the_export_index_knows_deleted_responses_and_keeps_the_order_exports_page_by(tmp_path):
+    path = tmp_path / "old.db"
+    Store(path).close()
+    # As a workspace made before m011 had it: the index on (form_id, submitted_at).
+    conn = sqlite3.connect(path)
+    conn.execute("drop index responses_export")
+    conn.execute("create index idx_responses_form_id_submitted_at on responses (form_id, submitted_at)")
+    conn.execute("delete from _sqlite_migrations where name = 'm011_export_index_knows_deleted'")
+    conn.executemany("insert into responses (id, reference, form_id, form_version, source, submitted_at, deleted_at)"
+                     " values (?, ?, 'f', '1', 'web', ?, ?)",
+                     [[f"r{i}", f"REF{i:05d}", f"2026-05-01T10:00:{i % 3:02d}Z", "2026-05-02T00:00:00Z" if i % 4 == 0 else None]
+                      for i in range(40)])
+    conn.commit()
+    conn.close()
+
+    store = Store(path)
+    indexes = {row[0] for row in store.db.execute("select name from sqlite_master where type = 'index' and tbl_name = 'responses'")}
+    assert "responses_export" in indexes and "idx_responses_form_id_submitted_at" not in indexes
+    live = sorted((f"2026-05-01T10:00:{i % 3:02d}Z", i) for i in range(40) if i % 4)
+    assert store.count_for_export("f") == len(live) == 30
+    batches = store._keyset_batches(", ".join(EXPORT_COLUMNS), "f", None, None, None, 7)
+    assert [row[0] for rows in batches for row in rows] == [f"r{i}" for _stamp, i in live]
+
+    def plan(sql, *args):
+        return " ".join(row[-1] for row in store.db.execute("explain query plan " + sql, args).fetchall())
+
+    # Counting, and cutting an export into parts, read the index alone; paging needs no sorting.
+    assert "COVERING INDEX responses_export" in plan("select count(*) from responses where form_id = ? and deleted_at is null", "f")
+    paging = plan("select id from responses where form_id = ? and deleted_at is null and submitted_at > ?"
+                  " order by submitted_at, rowid limit 5", "f", "")
+    assert "responses_export" in paging and "TEMP B-TREE" not in paging

@@ -89,11 +89,13 @@ class ExportsMixin:
                 raise StoreError(f"the answers of {which} to {form_id} are not valid JSON, so it cannot be exported;"
                                  " restore it from a backup or delete it, then export again.") from None
 
-    def split_for_export(self, form_id, since=None, source=None, event_ids=None, parts=2):
+    def split_for_export(self, form_id, since=None, source=None, event_ids=None, parts=2, count=None):
         """The responses iter_answer_columns gives, cut into parts of about the same size, in order:
-        [(after, upto)], each key a response's (submitted_at, rowid), None at the ends."""
+        [(after, upto)], each key a response's (submitted_at, rowid), None at the ends. count, when
+        given, is how many there are (count_for_export's answer)."""
         where, args = self._export_filters(form_id, since, source, event_ids)
-        count = self.count_for_export(form_id, since, source, event_ids)
+        if count is None:
+            count = self.count_for_export(form_id, since, source, event_ids)
         keys = [None]
         for k in range(1, parts):
             key = self.db.execute(f"select submitted_at, rowid from responses where {where}"

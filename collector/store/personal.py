@@ -102,7 +102,9 @@ class PersonalMixin:
     def apply_retention(self, form_id, days, dry_run=False):
         """Delete the personal answers of a form's responses sent more than `days` days ago. Returns how many."""
         cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds").replace("+00:00", "Z")
-        due = "form_id = ? and submitted_at < ? and personal_key is not null"
+        # A deleted response keeps no personal answers (deleting drops them), so only live ones are looked at,
+        # along the (form_id, deleted_at, submitted_at) index.
+        due = "form_id = ? and deleted_at is null and submitted_at < ? and personal_key is not null"
         with self._write() as db:
             (count,) = db.execute(f"select count(*) from responses where {due}", [form_id, cutoff]).fetchone()
             if count and not dry_run:

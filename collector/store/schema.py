@@ -201,3 +201,15 @@ def m010_one_index_on_reference(db):
     db.execute("create unique index responses_reference_device on responses (reference, coalesce(device_id, ''))")
     db.execute("drop index responses_device_reference")
     db.execute("drop index responses_reference")
+
+
+@migrations()
+def m011_export_index_knows_deleted(db):
+    # The index exports read along (a form's live responses in the order they were sent)
+    # also holds whether each is deleted: counting the live responses and cutting an export
+    # into parts then read the index alone, not every response's row (a quarter to half a
+    # second each at a million responses). deleted_at comes before submitted_at, so for the
+    # live responses the index is still in (submitted_at, rowid) order, which exports page by.
+    # It replaces the index on (form_id, submitted_at): a response goes into no more indexes.
+    db.execute("create index responses_export on responses (form_id, deleted_at, submitted_at)")
+    db.execute("drop index idx_responses_form_id_submitted_at")
