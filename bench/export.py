@@ -245,7 +245,10 @@ def section(result, date=None, machine=None, command="`make bench`"):
         " From 100,000 responses, an export written to a file is shared between processes, one per core: the"
         " responses are cut into equal parts along the same index, each other process (at a lower priority, so"
         " a laptop serving tablets keeps its core) writes its part to a file beside the export, and the first"
-        " process adds them in order: the same bytes as one process writes (tested). Downloads from the"
+        " process adds them in order, copied by the kernel: the same bytes as one process writes (tested)."
+        " Counting the responses and finding where to cut read only the index the export pages along, which"
+        " also holds whether a response is deleted (migration m011); before it they read every response's row,"
+        " about a second at a million responses, before either process could start. Downloads from the"
         " coordinator pages stay in one thread. Excel and SQLite exports read the same columns, as typed values.",
         *([f"- **Where the CSV time goes** (CPU, one process, in process, at {st['n']:,} responses, measured in this"
            f" run): reading from the store and decoding {st['reads']} answers a response {st['read']:.2f} s,"
