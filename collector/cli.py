@@ -472,7 +472,8 @@ def export(workspace, form_id, fmt, out, labels, since, source, event, include_p
     try:
         plan, warnings = plan_export(store, form, labels=labels, include_personal=include_personal, since=since,
                                      source=source, event=event, devices=workspace.device_names())
-        sealed = store.count_personal(sealed=True) if include_personal else 0
+        # The hub opens what laptops sealed for it; a laptop cannot.
+        sealed = store.count_personal(sealed=True) if include_personal and not workspace.is_hub else 0
         if sealed:
             warnings = [*warnings, f"the personal answers of {sealed} response{'s are' if sealed != 1 else ' is'} sealed on this "
                         "laptop, and show as [sealed]: only the hub can read and export them."]

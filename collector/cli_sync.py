@@ -281,8 +281,7 @@ def sync_import(workspace, files):
     failed = 0
     for path in files:
         try:
-            manifest, counts, differing = import_bundle(workspace.store, path, workspace.config["hub"]["hub_id"],
-                                                        opener=workspace.privacy.opened)
+            manifest, counts, differing = import_bundle(workspace.store, path, workspace.config["hub"]["hub_id"])
         except SyncError as exc:
             failed += 1
             click.echo(f"Error: {exc}", err=True)

@@ -289,7 +289,10 @@ def write_csv_shared(export, path, bom=False, text_row=True, progress=None):
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no connection or lock shared by fork
     try:
         with ProcessPoolExecutor(max_workers=max(len(spills), 1), mp_context=context, initializer=_yield_to_others) as pool:
-            later = [pool.submit(write_csv_part, export.store.path, export.form.id, export.form.version,
+            # The workspace, where the store has one: at the hub its key opens sealed personal answers.
+            privacy = export.store.privacy
+            where = str(privacy.workspace.path) if privacy is not None else export.store.path
+            later = [pool.submit(write_csv_part, where, export.form.id, export.form.version,
                                  {**export.options, "used": export.used}, part, spill) for part, spill in zip(parts[1:], spills)]
             with open(path, "w", encoding="utf-8", newline="") as f:
                 for chunk in text_chunks(export, "csv", bom=bom, text_row=text_row, progress=progress, part=parts[0]):
@@ -331,15 +334,17 @@ def _yield_to_others():
         os.nice(10)
 
 
-def write_csv_part(db_path, form_id, version, options, part, path):
+def write_csv_part(where, form_id, version, options, part, path):
     """In a process of its own: plan the same export again and write one part of its rows, as CSV
-    without a header, to path. Returns how many rows it wrote."""
+    without a header, to path. where is the workspace's folder, or a store's database file.
+    Returns how many rows it wrote."""
     import forms
 
     from .export import plan_export
     from .store import Store
+    from .workspace import Workspace
 
-    store = Store(db_path)
+    store = Workspace(where).store if os.path.isdir(where) else Store(where)
     try:
         form = forms.load_form_text(store.form_source(form_id, version), f"{form_id} v{version}")
         export, _warnings = plan_export(store, form, **options)

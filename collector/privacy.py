@@ -6,6 +6,11 @@ the hub's public key (a PyNaCl sealed box): the laptop keeps no key that opens
 them, so its files alone reveal no one. Only the hub, which holds the private
 key, opens them. A laptop not yet paired keeps them apart but readable, and
 seals them when it pairs.
+
+The hub keeps them as they arrive, sealed, and opens one when it is read (a
+person's page, an export with personal answers): opening costs a public-key
+operation, more than all the rest of taking a response in, and most are never
+read one by one. So a copy of the hub's database alone reveals no one either.
 """
 
 import base64
@@ -90,10 +95,16 @@ class Privacy:
             return {}
         if not record["sealed"]:
             return json.loads(record["data"])
-        if not self.workspace.is_hub or not record["data"].startswith(SEALED_PREFIX):
+        text = self.open_text(record["data"])
+        return None if text is None else json.loads(text)
+
+    def open_text(self, data):
+        """The JSON text of personal answers sealed for the hub (data as kept: 'sealed:' and base64),
+        or None where this workspace cannot open them: on a laptop, or sealed for another hub."""
+        if not self.workspace.is_hub or not data.startswith(SEALED_PREFIX):
             return None
         try:
-            return json.loads(self._opening_box().decrypt(base64.b64decode(record["data"][len(SEALED_PREFIX):])))
+            return self._opening_box().decrypt(base64.b64decode(data[len(SEALED_PREFIX):])).decode("utf-8")
         except (CryptoError, ValueError):
             return None
 
@@ -105,15 +116,6 @@ class Privacy:
         if made is None or made[0] != key:
             made = self._box = (key, SealedBox(PrivateKey(bytes.fromhex(key))))
         return made[1]
-
-    def opened(self, row):
-        """At the hub: a (key, sealed, data) row of personal answers as a laptop sent it,
-        opened to be kept as the hub keeps its own; left sealed if it cannot be opened."""
-        key, sealed, data = row
-        answers = self.open({"sealed": sealed, "data": data}) if sealed else None
-        if answers is None:
-            return row
-        return key, False, json.dumps(answers, ensure_ascii=False, sort_keys=True)
 
     def answers_of(self, row):
         """A stored response's answers with its personal ones put back where they can be read.

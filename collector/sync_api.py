@@ -72,7 +72,7 @@ def push():
     # own limit needs Flask 3.1).
     request.max_content_length = max(PUSH_BODY_KB, get_workspace().setting("max_body_kb")) * 1024
     try:
-        answer = hub.receive(get_store(), g.device, request.get_json(silent=True), opener=get_workspace().privacy.opened)
+        answer = hub.receive(get_store(), g.device, request.get_json(silent=True))
     except SyncError as exc:
         return error(400, str(exc))
     # Laptops send small batches until the hub says it takes large ones (an older hub does not).

@@ -22,14 +22,13 @@ import sys
 import uuid
 import zipfile
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from collector.store import UnreadableAnswers, now
+from collector.store import now
 
 from . import SyncError, keys
-from .records import NotJSON, check_events, check_forms, check_personal, outgoing, read_record, unreadable_answers
+from .records import NotJSON, check_events, check_forms, check_personal, outgoing, read_record
 
 FORMAT = "collector-bundle"
 FORMAT_VERSION = 1
@@ -122,7 +121,7 @@ def _sync_folder(folder):
         os.close(fd)
 
 
-def import_bundle(store, path, hub_id, opener=None):
+def import_bundle(store, path, hub_id):
     """Check a bundle's signed manifest and small members, then apply it in one transaction
     that checks each record and the responses' checksum as it takes them: anything wrong
     applies nothing. Returns (manifest, outcome counts, form versions that differ)."""
@@ -144,16 +143,10 @@ def import_bundle(store, path, hub_id, opener=None):
         _check_count(path, "personal", len(personal), manifest)
         meta = {"id": manifest["bundle_id"], "created_at": manifest["created_at"]}
         try:
-            # The reading process is forked before the opening thread starts: a fork copies one thread.
-            with _reading(bundle, path, manifest) as records, _opening(personal, opener) as personal:
+            with _reading(bundle, path, manifest) as records:
                 outcomes, differing = store.apply_batch(device, records, forms_list, events, bundle=meta, personal=personal)
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
             raise _broken(path) from None
-        except UnreadableAnswers as exc:
-            # A changed or damaged file is said to be so first, whatever its lines hold.
-            _check_digest(path, MEMBERS[0], _digest(bundle, path, MEMBERS[0]), manifest)
-            rid = exc.record["id"]
-            raise unreadable_answers(f"{path}: responses.jsonl line {_line_of(bundle, path, manifest, rid)}", rid) from None
     counts = {}
     for outcome in outcomes.values():
         counts[outcome] = counts.get(outcome, 0) + 1
@@ -286,14 +279,6 @@ def _lines(member, digest):
         yield rest
 
 
-def _line_of(bundle, path, manifest, rid):
-    """The line of response rid in responses.jsonl, read again to say where one is that the
-    store refused: rare, and cheaper than noting the line of every record as it goes by."""
-    for number, record in enumerate(_checked_records(bundle, path, manifest), 1):
-        if record["id"] == rid:
-            return number
-
-
 @contextmanager
 def _reading(bundle, path, manifest):
     """The bundle's checked records (_checked_records), read in a process of its own where
@@ -359,21 +344,3 @@ def _received_records(receive, path):
             raise SyncError(payload)
         else:
             raise _broken(path)
-
-
-@contextmanager
-def _opening(personal, opener):
-    """The personal answers, opened by opener in a thread while the records go in. Opening
-    one is a public-key operation in libsodium, which lets go of Python's lock; the store
-    takes them only after the last record, so it seldom waits for them."""
-    if opener is None or not personal:
-        yield personal
-        return
-    with ThreadPoolExecutor(1) as pool:
-        opened = pool.submit(lambda: [opener(row) for row in personal])
-        yield _when_ready(opened)
-
-
-def _when_ready(future):
-    """The opened rows, once the thread has them; what it raised, if it failed."""
-    yield from future.result()

@@ -8,10 +8,10 @@ what is new. An unknown or revoked laptop is refused before its batch is read.
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from collector.store import StoreError, UnreadableAnswers
+from collector.store import StoreError
 
 from . import SyncError, keys
-from .records import check_batch, check_events, check_forms, check_personal, unreadable_answers
+from .records import check_batch, check_events, check_forms, check_personal
 
 PAIRING_HOURS = 24
 
@@ -59,11 +59,9 @@ def authenticate(store, authorization):
     return store.device_for_token(keys.digest(token.strip()))
 
 
-def receive(store, device, payload, where="batch", opener=None):
+def receive(store, device, payload, where="batch"):
     """Apply a pushed batch; the answer acknowledges every response in it, with its outcome.
-
-    opener, given at the hub, opens a sealed (key, sealed, data) row of personal answers
-    into the row the hub keeps (see collector.privacy)."""
+    Personal answers are kept as they come, sealed (see collector.privacy)."""
     if not isinstance(payload, dict):
         raise SyncError(f"{where}: a push should be a JSON object.")
     records = check_batch(payload.get("records"), where)
@@ -74,11 +72,5 @@ def receive(store, device, payload, where="batch", opener=None):
     form_versions = check_forms(payload.get("forms") or [], where)
     events = check_events(payload.get("events") or [], where)
     personal = check_personal(payload.get("personal") or [], where)
-    if opener is not None:
-        personal = [opener(row) for row in personal]
-    try:
-        outcomes, differing = store.apply_batch(device, records, form_versions, events, personal=personal)
-    except UnreadableAnswers as exc:  # the store's check of the answers, as it applies them
-        n = [r["id"] for r in records].index(exc.record["id"]) + 1
-        raise unreadable_answers(f"{where}, record {n}", exc.record["id"]) from None
+    outcomes, differing = store.apply_batch(device, records, form_versions, events, personal=personal)
     return {"ok": True, "outcomes": outcomes, "forms_differ": [list(pair) for pair in differing]}

@@ -278,13 +278,55 @@ def test_personal_answers_reach_the_hub_sealed_and_the_hub_reads_them(hub, pair_
     ws = laptop.workspace
     write_bundle(ws.store, tmp_path / "s.collector", ws.sync_settings, ws.device_id, ws.device_name)
     assert b"stick@example.org" not in __import__("zipfile").ZipFile(tmp_path / "s.collector").read("personal.json")
-    import_bundle(hub_ws.store, tmp_path / "s.collector", hub_ws.config["hub"]["hub_id"], opener=hub_ws.privacy.opened)
+    import_bundle(hub_ws.store, tmp_path / "s.collector", hub_ws.config["hub"]["hub_id"])
     assert hub_ws.privacy.answers_of(hub_ws.store.get_response(by_stick))[0]["email"] == "stick@example.org"
     # The laptop may now drop them: the hub has them.
     laptop.sync()
     laptop.store.purge_acknowledged(personal_only=True)
     assert laptop.store.count_personal() == 0
     assert hub_ws.store.count_personal() == 2
+
+
+def test_the_hub_keeps_personal_answers_sealed_and_opens_them_for_an_export(hub, pair_laptop, tmp_path, monkeypatch):
+    import csv
+
+    from click.testing import CliRunner
+
+    from collector import export_write
+    from collector.cli import main
+    from collector.export import plan_export
+    from collector.workspace import Workspace
+
+    laptop = pair_laptop()
+    emails = [f"person{n}@example.org" for n in range(6)]
+    for email in emails:
+        laptop.capture({"visited": "no", "email": email})
+    laptop.capture({"visited": "yes", "how_often": "daily", "rating": 4})  # none to open
+    laptop.sync()
+    hub_ws = hub.extensions["workspace"]
+    hub_ws.close()
+    # As they came: the hub's database alone names no one.
+    assert hub_ws.store.count_personal(sealed=True) == 6
+    assert not any(e.encode() in every_file(hub_ws.path) for e in emails)
+    for shared in (False, True):
+        # One process, and (as from 100,000 responses) a helper process writing part of it.
+        monkeypatch.setattr(export_write, "SHARED_FROM", 0 if shared else 10**9)
+        monkeypatch.setattr(export_write, "_cores", lambda: 2)
+        out = tmp_path / f"visit-{shared}.csv"
+        result = CliRunner().invoke(main, ["-w", str(hub_ws.path), "export", "visit", "--include-personal", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert "sealed" not in result.output
+        rows = list(csv.DictReader(out.open(encoding="utf-8")))[1:]
+        assert sorted(r["email"] for r in rows) == ["", *emails]
+    # Sealed for another hub (as if this hub's key were replaced): shown as sealed, never an error.
+    config = json.loads(hub_ws.config_path.read_text())
+    config["hub"]["private_key"] = PrivateKey.generate().encode().hex()
+    hub_ws.config_path.write_text(json.dumps(config))
+    other = Workspace(hub_ws.path)
+    plan, _ = plan_export(other.store, other.load_forms()[0]["visit"], include_personal=True)
+    email = [c.key for c in plan.columns].index("email")
+    cells = [row[email] for batch in plan.rows() for row in batch]
+    assert sorted(cells, key=str) == [None] + ["[sealed]"] * 6
 
 
 def test_personal_answers_of_a_response_erased_at_the_hub_are_not_taken(hub, pair_laptop):

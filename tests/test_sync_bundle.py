@@ -20,7 +20,7 @@ def export(laptop, path, all_responses=False):
 
 def import_(hub, path):
     ws = hub.extensions["workspace"]
-    return import_bundle(ws.store, path, ws.config["hub"]["hub_id"], opener=ws.privacy.opened)
+    return import_bundle(ws.store, path, ws.config["hub"]["hub_id"])
 
 
 def rewrite(path, change):

@@ -18,7 +18,7 @@ from .exports import AUDIT_ACTORS, EXPORT_COLUMNS, ExportsMixin, write_database
 from .paper import PaperMixin
 from .personal import PersonalMixin
 from .responses import ResponsesMixin
-from .sync import RESPONSE_FIELDS, SyncMixin, UnreadableAnswers
+from .sync import RESPONSE_FIELDS, SyncMixin
 
 
 class Store(ResponsesMixin, PaperMixin, PersonalMixin, ExportsMixin, SyncMixin, StoreBase):
@@ -27,5 +27,5 @@ class Store(ResponsesMixin, PaperMixin, PersonalMixin, ExportsMixin, SyncMixin, 
 
 __all__ = [
     "AUDIT_ACTORS", "EXPORT_COLUMNS", "REFERENCE_ALPHABET", "SOURCES", "DuplicateSerial", "KeyingRefused", "RESPONSE_FIELDS",
-    "Store", "StoreError", "UnreadableAnswers", "migrations", "new_reference", "normalise_reference", "now", "write_database",
+    "Store", "StoreError", "migrations", "new_reference", "normalise_reference", "now", "write_database",
 ]

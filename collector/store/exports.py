@@ -47,16 +47,32 @@ class ExportsMixin:
         since is a UTC time as stored ('2026-07-04T00:00:00Z'); event_ids, when
         given, keeps only responses recorded at those events. with_personal (the
         personal answer keys) puts the personal answers back among the others, or
-        SEALED for each where this workspace holds them sealed.
+        SEALED for each where this workspace cannot open them.
         """
-        columns = ", ".join(EXPORT_COLUMNS) + (f", {_personal_source(with_personal)}" if with_personal else "")
+        columns = ", ".join(EXPORT_COLUMNS) + (f", {PERSONAL_SOURCE}" if with_personal else "")
+        readable = self._personal_reader(with_personal)
         for rows in self._keyset_batches(columns, form_id, since, source, event_ids, size):
             batch = [dict(zip(EXPORT_COLUMNS, row)) for row in rows]
             for row, raw in zip(batch, rows):
                 row["answers"] = json.loads(row["answers"]) if row["answers"] else {}
                 if with_personal and raw[len(EXPORT_COLUMNS)]:
-                    row["answers"].update(json.loads(raw[len(EXPORT_COLUMNS)]))
+                    row["answers"].update(json.loads(readable(raw[len(EXPORT_COLUMNS)])))
             yield batch
+
+    def _personal_reader(self, keys):
+        """readable(data) -> the JSON text of a personal row's data as kept: as it is where it
+        is open, opened where it is sealed and this workspace can open it (the hub), else
+        SEALED for each of keys."""
+        marks = json.dumps({k: SEALED for k in sorted(keys)})
+        open_text = self.privacy.open_text if self.privacy is not None else (lambda data: None)
+
+        def readable(data):
+            if data.startswith("{"):
+                return data
+            opened = open_text(data)
+            return marks if opened is None else opened
+
+        return readable
 
     def iter_answer_columns(self, form_id, reads, since=None, source=None, event_ids=None, size=2000, text=False,
                             personal=frozenset(), part=(None, None)):
@@ -74,13 +90,14 @@ class ExportsMixin:
         With text, every cell but those of "list" reads is str
         instead, '' where there is nothing, numbers written as Python writes
         them. Filters are those of iter_response_batches. Reads whose first key
-        is in personal read the response's personal answers, kept apart, where
-        they are not sealed. part, from split_for_export, keeps only the
+        is in personal read the response's personal answers, kept apart (opened
+        where they are sealed and this workspace can open them). part, from split_for_export, keeps only the
         responses after its first key and up to its second.
         """
         read = AnswerReader(reads, personal, text)
+        read.readable = self._personal_reader(read.personal)
         meta = [f"ifnull(cast({c} as text), '')" if text else c for c in EXPORT_META]
-        columns = ", ".join([*meta, "answers"] + ([_personal_source(read.personal)] if read.personal else []))
+        columns = ", ".join([*meta, "answers"] + ([PERSONAL_SOURCE] if read.personal else []))
         for rows in self._keyset_batches(columns, form_id, since, source, event_ids, size, *part):
             try:
                 yield read(rows)
@@ -206,16 +223,11 @@ class ExportsMixin:
 EXPORT_COLUMNS = ("id", "reference", "form_version", "language", "source", "device_id", "event_id",
                   "paper_serial", "started_at", "submitted_at", "answers")
 EXPORT_META = EXPORT_COLUMNS[:-1]
-# A response's personal answers (kept apart, linked by a random key) where this workspace holds them unsealed.
+# What an export shows for a personal answer this workspace cannot open (on a laptop: only the hub can).
 SEALED = "[sealed]"
-
-
-def _personal_source(keys):
-    """SQL for a response's personal answers as a JSON object: as kept where they are open here,
-    SEALED for each key where only the hub can open them, {} where there are none."""
-    marks = json.dumps({k: SEALED for k in sorted(keys)}).replace("'", "''")
-    return ("coalesce((select case personal.sealed when 0 then personal.data else '" + marks + "' end"
-            " from personal where personal.key = responses.personal_key), '{}')")
+# SQL for a response's personal answers (kept apart, linked by a random key) as kept: a JSON
+# object where they are open, 'sealed:' and base64 where they are sealed; '{}' where there are none.
+PERSONAL_SOURCE = "coalesce((select personal.data from personal where personal.key = responses.personal_key), '{}')"
 
 
 class AnswerReader:
@@ -244,6 +256,8 @@ class AnswerReader:
         cells = TEXT_CELLS if text else VALUE_CELLS
         self._reads = [(at[keys[0]], keys[1] if len(keys) == 2 else None, cells[kind]) for keys, kind in reads]
         self._width = len(EXPORT_META)
+        # The JSON text of a personal row's data as kept (the store's _personal_reader).
+        self.readable = lambda data: data
 
     def __call__(self, rows):
         width, blank = self._width, self._blank
@@ -268,7 +282,7 @@ class AnswerReader:
         if not private:
             return values
         try:
-            kept = self._decode_personal(private)
+            kept = self._decode_personal(self.readable(private))
         except msgspec.DecodeError:
             raise BadAnswers(None) from None
         values = list(values)
