@@ -42,9 +42,9 @@ def content_hash(record):
 
 
 def check_record(value, where):
-    """The record, checked and given its hash; SyncError saying where and what otherwise.
-    Its answers are checked by the store when it applies the record (unreadable_answers)."""
+    """The record, checked and given its hash; SyncError saying where and what otherwise."""
     _check_fields(value, where)
+    _check_answers(value, where)
     record = dict.fromkeys(RESPONSE_FIELDS)
     record.update(value)
     record["hash"] = content_hash(record)
@@ -79,8 +79,19 @@ def _check_fields(value, where):
     answers = value.get("answers")
     if not isinstance(answers, str) or len(answers) > MAX_ANSWERS:
         raise SyncError(f"{label}: 'answers' should be the answers' JSON text.")
-    # Whether the answers are a JSON object, the store checks as it applies the record
-    # (SQLite's parser, the one exports read them with); unreadable_answers says where.
+
+
+# Whether a record's answers (JSON text) read as a JSON object, as every later read of them
+# needs: exports decode them with msgspec, reports with SQLite's JSON functions. Strict JSON
+# (no NaN, no half of a surrogate pair); each answer is parsed, not made into Python objects.
+_decode_answers = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
+
+
+def _check_answers(record, where):
+    try:
+        _decode_answers(record["answers"])
+    except msgspec.DecodeError:
+        raise unreadable_answers(where, record["id"]) from None
 
 
 class NotJSON(SyncError):
@@ -126,12 +137,13 @@ def read_record(line, where):
         _check_fields(value, where)
         # Stricter than check_record: say what msgspec found (such as half of a surrogate pair).
         raise SyncError(f"{where}: {exc}.") from None
+    _check_answers(record, where)
     record["hash"] = content_hash(record)
     return record
 
 
 def unreadable_answers(where, rid):
-    """The error for a record the store refused because its answers are not a JSON object."""
+    """The error for a record whose answers are not a JSON object."""
     return SyncError(f"{where} (response {rid}): 'answers' is not a JSON object.")
 
 

@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 
-from collector.store import UnreadableAnswers
 from sync import SyncError, client
 from sync.bundle import import_bundle, write_bundle
 from sync.records import check_record
@@ -73,10 +72,14 @@ def test_a_batch_of_many_chunks_is_one_transaction_and_again_changes_nothing(off
     assert list(outcomes.values()) == ["applied"] * 8
     outcomes, _ = store.apply_batch(device, records)
     assert list(outcomes.values()) == ["unchanged"] * 8
-    # A bad record in the last chunk: the chunks before it are not kept either.
-    later = [made() for _ in range(7)] + [made(answers="[1, 2]")]
-    with pytest.raises(UnreadableAnswers):
-        store.apply_batch(device, later)
+    # A bad record in the last chunk (records checked as they are read, as from a bundle):
+    # the chunks before it are not kept either.
+    def checked_as_read():
+        yield from [made() for _ in range(7)]
+        raise SyncError("line 8: 'answers' is not a JSON object.")
+
+    with pytest.raises(SyncError):
+        store.apply_batch(device, checked_as_read())
     assert store.count_responses() == 8
     assert store.db.execute("select count(*) from received").fetchone()[0] == 8
 
@@ -100,7 +103,7 @@ def test_answers_sqlite_cannot_read_as_an_object_refuse_the_batch_saying_where(h
     for _ in range(3):
         laptop.capture()
     records = [r for _, r in client.next_batch(laptop.store, 0)]
-    # Python's json would take NaN; SQLite, which every export reads answers with, does not.
+    # Python's json would take NaN; msgspec and SQLite, which exports and reports read answers with, do not.
     records[1] = {**records[1], "answers": '{"visited": NaN}'}
     answer = hub.test_client().post("/api/sync/push", json={"records": records},
                                     headers={"Authorization": f"Bearer {laptop.transport.token}"})

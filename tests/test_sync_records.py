@@ -48,6 +48,11 @@ def test_missing_optional_fields_are_null_as_check_record_makes_them():
     ({"source": "fax"}, "'source' should be one of web, kiosk, paper."),
     ({"answers": {"visited": "yes"}}, "'answers' should be the answers' JSON text."),
     ({"colour": "red"}, "unknown field 'colour'."),
+    # Text, but not what every later read of the answers can read as an object.
+    ({"answers": "[1, 2]"}, "'answers' is not a JSON object."),
+    ({"answers": '{"visited": NaN}'}, "'answers' is not a JSON object."),
+    ({"answers": '{"visited": ["yes",]}'}, "'answers' is not a JSON object."),
+    ({"answers": '{"visited": "\\ud800"}'}, "'answers' is not a JSON object."),
 ])
 def test_a_field_of_the_wrong_kind_is_refused_saying_which_line_response_and_field(change, says):
     with pytest.raises(SyncError) as slow:

@@ -43,20 +43,6 @@ APPLY_CACHE_KB = 32 * 1024  # the page cache of a connection that applies batche
 APPLY_CHECKPOINT_PAGES = 8192  # its write-ahead log's pages between checkpoints (default 1000: 4 MB)
 
 
-@functools.lru_cache(maxsize=8)
-def _objects(n):
-    """For each of n texts: 1 if SQLite reads it as a JSON object, else 0 or null. SQLite's
-    parser, in C and without Python's lock, is the one every later read of answers uses."""
-    return "select " + ", ".join(f"case when json_valid(?{i}) then json_type(?{i}) = 'object' end" for i in range(1, n + 1))
-
-
-@functools.lru_cache(maxsize=8)
-def _all_objects(n):
-    """1 if SQLite reads each of n texts as a JSON object; 0, or the error 'malformed JSON',
-    if not. Parsing each text once, it costs two thirds of _objects, which says which."""
-    return "select " + " and ".join(f"json_type(?{i}) = 'object'" for i in range(1, n + 1))
-
-
 @functools.lru_cache(maxsize=16)
 def _receive_rows(n, returning):
     """Note n (response, revision) pairs as received, those received before left as they are;
@@ -70,15 +56,6 @@ def _upsert_rows(n):
     """Store n revisions: each one new here, or newer than the one held and not deleted."""
     row = f"({', '.join('?' * len(_TAKEN))})"
     return f"insert into responses ({', '.join(_TAKEN)}) values " + ", ".join([row] * n) + _UPSERT_TAIL
-
-
-class UnreadableAnswers(StoreError):
-    """A record whose answers SQLite does not read as a JSON object: not stored, so that
-    everything reading answers in the database (exports, reports) can read every one."""
-
-    def __init__(self, record):
-        super().__init__(f"the answers of response {record['id']} are not a JSON object.")
-        self.record = record
 
 
 class SyncMixin:
@@ -223,14 +200,13 @@ class SyncMixin:
     def apply_batch(self, device, records, form_versions=(), events=(), bundle=None, personal=()):
         """Take a batch of response revisions from a paired device, in one transaction.
 
-        Each record has RESPONSE_FIELDS (answers as canonical JSON text) and a content
-        hash. Returns ({response id: outcome}, [form versions that differ from the ones
+        Each record has RESPONSE_FIELDS (answers as canonical JSON text, a JSON object)
+        and a content hash, as sync.records checks and gives them. Returns ({response id: outcome}, [form versions that differ from the ones
         kept here]). Outcomes: 'applied', 'unchanged' (received before), 'stale' (an
         older revision than the one held), 'deleted' (deleted here, so not brought back)
         and 'conflict' (kept apart for a coordinator: the same revision with different
-        content, or a second response for one paper copy). A record whose answers are
-        not a JSON object raises UnreadableAnswers, and nothing of the batch is applied.
-        personal is [(key, sealed, data)]: the personal answers of the batch's responses,
+        content, or a second response for one paper copy). records may be a generator
+        that checks as it goes: what it raises part way applies nothing. personal is [(key, sealed, data)]: the personal answers of the batch's responses,
         kept only for a key a live response here holds (never for an erased one).
         """
         stamp = now()
@@ -290,16 +266,6 @@ class SyncMixin:
         """Take records (at most CHUNK, each response once), noting each one's outcome;
         returns the last change number used. The (response, revision) key of `received`
         decides what is new: inserting every pair, the database gives back those it took."""
-        answers = [r["answers"] for r in records]
-        try:
-            (readable,) = conn.execute(_all_objects(len(records)), answers).fetchone()
-        except sqlite3.OperationalError as exc:
-            if str(exc) != "malformed JSON":
-                raise
-            readable = False
-        if not readable:
-            readable = conn.execute(_objects(len(records)), answers).fetchone()
-            raise UnreadableAnswers(records[next(n for n, ok in enumerate(readable) if not ok)])
         args = []
         for record in records:
             args += _RECEIVED_OF(record)
