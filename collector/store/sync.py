@@ -46,16 +46,21 @@ APPLY_CHECKPOINT_PAGES = 8192  # its write-ahead log's pages between checkpoints
 @functools.lru_cache(maxsize=16)
 def _receive_rows(n, returning):
     """Note n (response, revision) pairs as received, those received before left as they are;
-    returning: give back the ids of those noted now."""
+    returning: give back the ids of those noted now. Parameters: the device, the time, then
+    each pair's response id, revision and hash (so C, not a Python loop, lays them out)."""
+    rows = (f"(?{k}, ?{k + 1}, ?{k + 2}, ?1, ?2)" for k in range(3, 3 * n + 3, 3))
     return ("insert or ignore into received (response_id, revision, hash, device, received_at) values "
-            + ", ".join(["(?, ?, ?, ?, ?)"] * n) + (" returning response_id" if returning else ""))
+            + ", ".join(rows) + (" returning response_id" if returning else ""))
 
 
 @functools.lru_cache(maxsize=8)
 def _upsert_rows(n):
-    """Store n revisions: each one new here, or newer than the one held and not deleted."""
-    row = f"({', '.join('?' * len(_TAKEN))})"
-    return f"insert into responses ({', '.join(_TAKEN)}) values " + ", ".join([row] * n) + _UPSERT_TAIL
+    """Store n revisions: each one new here, or newer than the one held and not deleted.
+    Parameters: the change number before the first, then each one's RESPONSE_FIELDS;
+    the k-th is numbered that plus k."""
+    width = len(RESPONSE_FIELDS)
+    rows = (f"({', '.join(f'?{2 + width * k + i}' for i in range(width))}, ?1 + {k + 1})" for k in range(n))
+    return f"insert into responses ({', '.join(_TAKEN)}) values " + ", ".join(rows) + _UPSERT_TAIL
 
 
 class SyncMixin:
@@ -266,10 +271,7 @@ class SyncMixin:
         """Take records (at most CHUNK, each response once), noting each one's outcome;
         returns the last change number used. The (response, revision) key of `received`
         decides what is new: inserting every pair, the database gives back those it took."""
-        args = []
-        for record in records:
-            args += _RECEIVED_OF(record)
-            args += (device, stamp)
+        args = [device, stamp, *itertools.chain.from_iterable(map(_RECEIVED_OF, records))]
         # Mostly every pair is new: one statement, then one count, not a row back for each.
         conn.execute("savepoint receiving")
         if conn.execute(_receive_rows(len(records), False), args).rowcount == len(records):
@@ -289,10 +291,7 @@ class SyncMixin:
                 conn, device, record, "same revision, different content", stamp)
         if not fresh:
             return seq
-        args = []
-        for number, record in enumerate(fresh, seq + 1):
-            args += _FIELDS_OF(record)
-            args.append(number)
+        args = [seq, *itertools.chain.from_iterable(map(_FIELDS_OF, fresh))]
         try:
             # One statement: if any row breaks a unique index, none of them is stored. Those
             # stored have the change numbers given here; mostly that is all of them.
