@@ -91,8 +91,9 @@ class ExportsMixin:
         instead, '' where there is nothing, numbers written as Python writes
         them. Filters are those of iter_response_batches. Reads whose first key
         is in personal read the response's personal answers, kept apart (opened
-        where they are sealed and this workspace can open them). part, from split_for_export, keeps only the
-        responses after its first key and up to its second.
+        where they are sealed and this workspace can open them). part, from
+        split_for_export, keeps only the responses after its first key and up
+        to its second.
         """
         read = AnswerReader(reads, personal, text)
         read.readable = self._personal_reader(read.personal)

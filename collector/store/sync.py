@@ -205,14 +205,18 @@ class SyncMixin:
     def apply_batch(self, device, records, form_versions=(), events=(), bundle=None, personal=()):
         """Take a batch of response revisions from a paired device, in one transaction.
 
-        Each record has RESPONSE_FIELDS (answers as canonical JSON text, a JSON object)
-        and a content hash, as sync.records checks and gives them. Returns ({response id: outcome}, [form versions that differ from the ones
-        kept here]). Outcomes: 'applied', 'unchanged' (received before), 'stale' (an
-        older revision than the one held), 'deleted' (deleted here, so not brought back)
-        and 'conflict' (kept apart for a coordinator: the same revision with different
-        content, or a second response for one paper copy). records may be a generator
-        that checks as it goes: what it raises part way applies nothing. personal is [(key, sealed, data)]: the personal answers of the batch's responses,
-        kept only for a key a live response here holds (never for an erased one).
+        Each record has RESPONSE_FIELDS (answers as canonical JSON text, a JSON
+        object) and a content hash, as sync.records checks and gives them; records
+        may be a generator that checks as it goes, and what it raises part way
+        applies nothing. Returns ({response id: outcome}, [form versions that
+        differ from the ones kept here]). Outcomes: 'applied', 'unchanged'
+        (received before), 'stale' (an older revision than the one held),
+        'deleted' (deleted here, so not brought back) and 'conflict' (kept apart
+        for a coordinator: the same revision with different content, or a second
+        response for one paper copy). personal is [(key, sealed, data)]: the
+        personal answers of the batch's responses, kept as they come (sealed,
+        from a paired laptop) and only for a key a live response here holds
+        (never for an erased one).
         """
         stamp = now()
         outcomes = {}
