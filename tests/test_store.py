@@ -153,3 +153,50 @@ def test_the_export_index_knows_deleted_responses_and_keeps_the_order_exports_pa
     paging = plan("select id from responses where form_id = ? and deleted_at is null and submitted_at > ?"
                   " order by submitted_at, rowid limit 5", "f", "")
     assert "responses_export" in paging and "TEMP B-TREE" not in paging
+
+
+def test_writers_in_one_process_take_turns_and_one_kept_waiting_too_long_is_told(tmp_path, monkeypatch):
+    import time
+
+    from collector.store import StoreError, base
+
+    store = Store(tmp_path / "c.db")
+    rid = store.start_response("f", "1", "en", "web", "dev")
+    holding, done = threading.Event(), []
+
+    def hold():
+        with store._write() as db:
+            db.execute("update drafts set answers = ? where id = ?", ['{"q": "first"}', rid])
+            holding.set()
+            time.sleep(0.3)
+
+    def second():
+        store.save_draft(rid, {"q": "second"})
+        done.append(time.monotonic())
+
+    first = threading.Thread(target=hold)
+    first.start()
+    assert holding.wait(5)
+    waiting = threading.Thread(target=second)
+    started = time.monotonic()
+    waiting.start()
+    first.join()
+    waiting.join()
+    assert done and done[0] - started >= 0.2  # it waited its turn, then wrote
+    assert store.get_draft(rid)["answers"] == {"q": "second"}
+    # A write that cannot get its turn in time says so, and changes nothing.
+    monkeypatch.setattr(base, "WRITE_WAIT", 0.1)
+    with store.writing():
+        outcome = []
+        worker = threading.Thread(target=lambda: outcome.append(_try(lambda: store.save_draft(rid, {"q": "third"}))))
+        worker.start()
+        worker.join()
+    assert isinstance(outcome[0], StoreError) and "busy" in str(outcome[0])
+    assert store.get_draft(rid)["answers"] == {"q": "second"}
+
+
+def _try(call):
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 (the test looks at what was raised)
+        return exc

@@ -262,14 +262,15 @@ class SyncMixin:
                 db.conn.execute(f"pragma cache_size = -{APPLY_CACHE_KB}")
                 db.conn.execute(f"pragma wal_autocheckpoint = {APPLY_CHECKPOINT_PAGES}")
             conn = db.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            else:
-                conn.execute("COMMIT")
+            with self.writing():
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                else:
+                    conn.execute("COMMIT")
 
     def _take(self, conn, device, records, stamp, seq, outcomes):
         """Take records (at most CHUNK, each response once), noting each one's outcome;
