@@ -227,6 +227,18 @@ def summarise(load, server_cpu, duration, rss, stored, tablets, log):
     }
 
 
+# With many tablets and no pauses, one response (13 requests, each queued behind one of every
+# other tablet's) takes longer than the usual window: so many tablets get a longer warm-up and
+# window, in proportion (200 tablets: 8 s and 20 s), or no response would both start and end in it.
+WARM_PER_TABLET = 0.04
+MEASURED_PER_TABLET = 0.1
+
+
+def window(tablets, warm, duration):
+    """(warm-up, measured) seconds for a run with this many tablets."""
+    return max(warm, tablets * WARM_PER_TABLET), max(duration, tablets * MEASURED_PER_TABLET)
+
+
 def capture_run(tablets, pages, form, warm, duration, scratch, threads=None, think=None):
     tmp = Path(tempfile.mkdtemp(prefix="capture-", dir=scratch))
     workspace = tmp / "ws"
@@ -416,7 +428,11 @@ def report(cap, flo, startup, settings, checks, diag, profile, warnings=(), pace
         "  then the thank-you page. No think time: every tablet starts its next response at once (the paced runs below"
         " add people's pauses).",
         "  The load generator shares the machine's cores with the server (its CPU per response is in the table).",
-        f"  Each run: {settings['warm']:g} s warm-up, then {settings['duration']:g} s measured.",
+        f"  Each run: {settings['warm']:g} s warm-up, then {settings['duration']:g} s measured; with more tablets,"
+        f" {WARM_PER_TABLET:g} s of warm-up and {MEASURED_PER_TABLET:g} s measured a tablet where that is longer"
+        f" ({TABLETS[-1]} tablets: {window(TABLETS[-1], settings['warm'], settings['duration'])[0]:g} s and"
+        f" {window(TABLETS[-1], settings['warm'], settings['duration'])[1]:g} s), since one response then takes"
+        " each tablet longer than the shorter window.",
         "  *Throughput* is submissions completed in the measured window per second; *page GET* covers",
         "  every page shown (intro, each section, thank-you); *submit* is the final POST until its 303.",
         "  At the end the store must hold exactly the responses the tablets completed.",
@@ -693,10 +709,11 @@ def main():
         for rep in range(args.repeats):
             for n in TABLETS:
                 for kind, runs in (("collector", cap), ("floor", flo)):
+                    warm, duration = window(n, args.warm, args.duration)
                     if kind == "collector":
-                        r = capture_run(n, pages, form, args.warm, args.duration, scratch)
+                        r = capture_run(n, pages, form, warm, duration, scratch)
                     else:
-                        r = floor_run(n, pages, form, threads, args.warm, args.duration, scratch)
+                        r = floor_run(n, pages, form, threads, warm, duration, scratch)
                     runs[n].append(r)
                     check(r, f"run {rep + 1}/{args.repeats} {kind}, {n} tablets")
             if args.diag_threads:
