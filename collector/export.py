@@ -174,6 +174,8 @@ class Export:
         self.store = store
         self.form = form
         self._count = None
+        # The form versions the responses were answered on, as plan_export found them (None: not known).
+        self.used = None
         # What plan_export needs to plan this export again (in another process: export_write).
         self.options = {"labels": labels, "include_personal": include_personal, "since": since, "source": source,
                         "event": event, "devices": dict(devices or {})}
