@@ -1,8 +1,10 @@
 """What the sub-benchmarks share: running a command while watching its memory, filling a
 store with made-up responses, and rewriting one section of docs/performance.md."""
 
+import json
 import os
 import random
+import shutil
 import subprocess
 import tempfile
 import time
@@ -107,3 +109,22 @@ def replace_section(text, new, heading, before=None):
     if at >= 0:
         return text[:at + 1] + new + "\n" + text[at + 1:]
     return text.rstrip("\n") + "\n\n" + new
+
+
+def run_alone(bench, name, out, command, saved=None, **section_args):
+    """Run one sub-benchmark (a module with run, section and replace_section) by itself in a
+    scratch folder, keep its figures in saved (a file name under the system's temporary folder)
+    when given, and rewrite its section of the report out. Returns the section's text."""
+    scratch = Path(tempfile.mkdtemp(prefix=f"collector-{name}-bench-"))
+    try:
+        result = bench.run(scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if saved:
+        Path(tempfile.gettempdir(), saved).write_text(json.dumps(result, default=str), encoding="utf-8")
+    text = bench.section(result, command=command, **section_args)
+    old = out.read_text(encoding="utf-8") if out.exists() else "# Performance\n"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(bench.replace_section(old, text), encoding="utf-8")
+    say(f"\nWrote the {name} section of {out} in {result['elapsed']:.0f} s\n")
+    return text

@@ -282,15 +282,7 @@ def replace_section(text, new):
 
 
 def main():
-    scratch = Path(tempfile.mkdtemp(prefix="collector-export-bench-"))
-    try:
-        result = run(scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    text = section(result, command="`.venv/bin/python bench/export.py`")
-    OUT.write_text(replace_section(OUT.read_text(encoding="utf-8") if OUT.exists() else "# Performance\n", text), encoding="utf-8")
-    say(f"\nWrote the export section of {OUT} in {result['elapsed']:.0f} s\n")
-    say(text)
+    say(common.run_alone(sys.modules[__name__], "export", OUT, "`.venv/bin/python bench/export.py`"))
 
 
 if __name__ == "__main__":

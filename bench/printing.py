@@ -27,11 +27,9 @@ of docs/performance.md.
 import io
 import json
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -48,6 +46,7 @@ REPEATS = {1: 3, 100: 3, 1000: 1, 10_000: 1}
 EXAMPLE = ROOT / "forms" / "examples" / "parks.yaml"
 OUT = ROOT / "docs" / "performance.md"
 HEADING = "## Printing"
+SAVED = "collector-printing-bench.json"  # the last run's figures, to write the section again
 NEXT_HEADING = "## Exports"  # the printing section goes just before it (export.py owns everything after it)
 PAGE = re.compile(rb"/Type\s*/Page\b(?!s)")
 
@@ -348,16 +347,7 @@ def main():
         child(*sys.argv[2:3], int(sys.argv[3]), *sys.argv[4:5])
         return
     sys.path.insert(0, str(BENCH))
-    scratch = Path(tempfile.mkdtemp(prefix="collector-printing-bench-"))
-    try:
-        result = run(scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    text = section(result, command="`.venv/bin/python bench/printing.py`")
-    OUT.write_text(replace_section(OUT.read_text(encoding="utf-8") if OUT.exists() else "# Performance\n", text), encoding="utf-8")
-    Path(tempfile.gettempdir(), "collector-printing-bench.json").write_text(json.dumps(result), encoding="utf-8")
-    say(f"\nWrote the printing section of {OUT} in {result['elapsed']:.0f} s\n")
-    say(text)
+    say(common.run_alone(sys.modules[__name__], "printing", OUT, "`.venv/bin/python bench/printing.py`", saved=SAVED))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ Exits 1 when a check fails (store count mismatch, request errors).
 import argparse
 import datetime
 import http.client
-import json
 import multiprocessing
 import os
 import platform
@@ -57,6 +56,7 @@ import paced  # noqa: E402
 import export as export_bench  # noqa: E402
 import printing as printing_bench  # noqa: E402
 import sync_bench  # noqa: E402
+from common import run_alone  # noqa: E402
 
 import forms  # noqa: E402
 from collector import serving  # noqa: E402
@@ -622,24 +622,14 @@ def limits(cap, flo, tp, cpu, fcpu, diag, profile, settings):
 
 # --only NAME: one sub-benchmark, its section rewritten; the figures kept (where the module
 # can write its section again from them) in a file under the system's temporary folder.
-ONLY = {"printing": (printing_bench, "collector-printing-bench.json"), "export": (export_bench, None),
-        "sync": (sync_bench, "collector-sync-bench.json")}
+# (export.run keeps its own figures, in every run.)
+ONLY = {"printing": (printing_bench, printing_bench.SAVED), "export": (export_bench, None),
+        "sync": (sync_bench, sync_bench.SAVED)}
 
 
 def run_only(name, out):
     bench, saved = ONLY[name]
-    scratch = Path(tempfile.mkdtemp(prefix="collector-bench-"))
-    try:
-        result = bench.run(scratch)
-        if saved:
-            (Path(tempfile.gettempdir()) / saved).write_text(json.dumps(result), encoding="utf-8")
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    old = out.read_text(encoding="utf-8") if out.exists() else "# Performance\n"
-    text = bench.replace_section(old, bench.section(result, machine=machine(), command=f"`.venv/bin/python bench/run.py --only {name}`"))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    say(f"\nWrote the {name} section of {out} in {result['elapsed']:.0f} s")
+    run_alone(bench, name, out, f"`.venv/bin/python bench/run.py --only {name}`", saved=saved, machine=machine())
 
 
 def main():

@@ -65,6 +65,7 @@ TARGET_RATIO = 0.5  # ours relative to each floor, at the largest size
 EXAMPLE = ROOT / "forms" / "examples" / "parks.yaml"
 OUT = ROOT / "docs" / "performance.md"
 HEADING = "## Sync"
+SAVED = "collector-sync-bench.json"  # the last run's figures, to write the section again
 NEXT_HEADING = "## Exports"  # the sync section goes just before it (export.py owns everything after it)
 BIN = Path(sys.executable).parent
 COLLECTOR = str(BIN / "collector") if (BIN / "collector").exists() else shutil.which("collector")
@@ -589,16 +590,7 @@ def main():
         return
     sys.path.insert(0, str(BENCH))
     sys.path.insert(1, str(ROOT))
-    scratch = Path(tempfile.mkdtemp(prefix="collector-sync-bench-"))
-    try:
-        result = run(scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    Path(tempfile.gettempdir(), "collector-sync-bench.json").write_text(json.dumps(result, default=str), encoding="utf-8")
-    text = section(result, command="`.venv/bin/python bench/sync_bench.py`")
-    OUT.write_text(replace_section(OUT.read_text(encoding="utf-8") if OUT.exists() else "# Performance\n", text), encoding="utf-8")
-    say(f"\nWrote the sync section of {OUT} in {result['elapsed']:.0f} s\n")
-    say(text)
+    say(common.run_alone(sys.modules[__name__], "sync", OUT, "`.venv/bin/python bench/sync_bench.py`", saved=SAVED))
 
 
 if __name__ == "__main__":
