@@ -6,6 +6,11 @@ row to SQLite with the collector's durability settings (WAL,
 synchronous=FULL, one BEGIN IMMEDIATE transaction per write, one connection
 per thread). No templates, no sessions, no validation.
 
+It runs on the same server as `collector serve` (collector.serving: waitress with
+saves first and an event loop that does not spin while a thread sends), so the
+floor is what the stack allows, not a waitress bug the collector avoids;
+--stock-waitress serves it with waitress as it comes instead, to show that bug.
+
     python bench/floor_app.py --port 8123 --db /tmp/floor.db --pages 1,3,4,5,6 --threads 16 --connection-limit 1000
 
 --connection-limit is waitress's: it stops accepting connections beyond it (100 by
@@ -109,13 +114,21 @@ def main():
     parser.add_argument("--pages", required=True, help="section numbers a respondent visits, e.g. 1,3,4,5,6")
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--connection-limit", type=int, default=100, help="waitress's connection_limit")
+    parser.add_argument("--stock-waitress", action="store_true", help="serve with waitress as it comes, not collector.serving")
     args = parser.parse_args()
-    import waitress
 
     prepare(args.db)
     pages = [int(p) for p in args.pages.split(",")]
-    waitress.serve(create_app(args.db, pages), host="127.0.0.1", port=args.port, threads=args.threads,
-                   connection_limit=args.connection_limit, _quiet=True)
+    app = create_app(args.db, pages)
+    if args.stock_waitress:
+        import waitress
+
+        waitress.serve(app, host="127.0.0.1", port=args.port, threads=args.threads,
+                       connection_limit=args.connection_limit, _quiet=True)
+    else:
+        from collector import serving
+
+        serving.serve(app, "127.0.0.1", args.port, args.threads, connection_limit=args.connection_limit)
 
 
 if __name__ == "__main__":

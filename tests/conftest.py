@@ -184,15 +184,16 @@ def coordinator(client, workspace):
 
 
 class LiveServer:
-    """The app served by waitress on a free loopback port, in a background thread."""
+    """The app served as `collector serve` serves it (collector.serving) on a free loopback
+    port, in a background thread."""
 
     def __init__(self, app, port=0):
         import threading
 
-        from waitress.server import create_server
+        from collector.serving import make_server
 
         self.app = app
-        self.server = create_server(app, host="127.0.0.1", port=port, threads=8)
+        self.server = make_server(app, "127.0.0.1", port, 8)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
