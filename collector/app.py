@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from . import coordinator, devices, downloads, i18n, outbox, paper, people, privacy, survey, sync_api
+from .context import page_globals
 from .sessions import CheckedOnceSessions
 from .workspace import Workspace
 
@@ -99,14 +100,7 @@ def create_app(workspace, test_config=None):
             url = static_urls[key] = url_for("static", filename=filename)
         return url
 
-    @app.context_processor
-    def globals_():
-        return {
-            "kiosk": app.config["KIOSK"],
-            "workspace": workspace,
-            "kiosk_idle_seconds": app.config.get("KIOSK_IDLE_SECONDS") or workspace.setting("kiosk_idle_minutes") * 60,
-            "kiosk_thanks_seconds": app.config.get("KIOSK_THANKS_SECONDS") or workspace.setting("kiosk_thanks_seconds"),
-        }
+    app.context_processor(page_globals)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

@@ -18,6 +18,18 @@ def get_forms():
     return current_app.extensions["forms"]
 
 
+def page_globals():
+    """What every page's templates are given besides a view's own values (app.py's context
+    processor); the kiosk's settings can change while the collector runs."""
+    app, workspace = current_app, get_workspace()
+    return {
+        "kiosk": app.config["KIOSK"],
+        "workspace": workspace,
+        "kiosk_idle_seconds": app.config.get("KIOSK_IDLE_SECONDS") or workspace.setting("kiosk_idle_minutes") * 60,
+        "kiosk_thanks_seconds": app.config.get("KIOSK_THANKS_SECONDS") or workspace.setting("kiosk_thanks_seconds"),
+    }
+
+
 def form_or_404(form_id, version=None):
     """The open form with that id (and version, when given), or a 404 page that says so."""
     form = get_forms().get(form_id)

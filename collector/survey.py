@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_from_directory, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 import forms
@@ -18,8 +19,9 @@ from forms import other_key
 from forms.spec import LANGUAGE_NAMES
 from forms.validate import DEFAULT_MAX_LENGTH
 
-from .context import form_or_404, get_forms, get_store, get_workspace
+from .context import form_or_404, get_forms, get_store, get_workspace, page_globals
 from .fields import UnknownField, section_fields
+from .frames import Frames
 from .i18n import UI_LANGUAGES, translate_message
 from .outbox import draft_token
 
@@ -30,6 +32,8 @@ MAX_DRAFTS_PER_SESSION = 20
 
 def init_app(app):
     app.register_blueprint(bp)
+    app.extensions["frames"] = Frames()
+    app.extensions["drawn_questions"] = DrawnQuestions()
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["tr"] = _translate_text
     app.jinja_env.filters["paras"] = _paragraphs
@@ -90,7 +94,8 @@ def intro(form_id):
     form = form_or_404(form_id)
     lang = _pick_language(form, request.args.get("lang"))
     g.response_language = lang
-    return render_template("intro.html", form=form, lang=lang)
+    return _framed(("intro", form.id, form.version, lang), {"csrf": generate_csrf()},
+                   lambda v: render_template("intro.html", form=form, lang=lang, csrf_token=lambda: v["csrf"]))
 
 
 @bp.post("/f/<form_id>")
@@ -161,37 +166,64 @@ def _render_page(form, draft, number, raw, clean, errors, status=200):
     section = form.sections[number - 1]
     visible = _visible_sections(form, clean)
     lang = draft["language"]
-    draw_question = _question_drawer(form, section, lang, raw, clean, errors)
     shown_errors = {qid: [translate_message(m) for m in msgs] for qid, msgs in errors.items()}
     section_of = _section_finder(form)
     earlier = {k: v for k, v in clean.items() if section_of(k) < number - 1}
-    return render_template(
-        "section.html",
-        form=form,
-        section=section,
-        draft=draft,
-        lang=lang,
-        number=number,
-        position=visible.index(number) + 1 if number in visible else 1,
-        total=len(visible),
-        is_last=number == visible[-1] and not _may_reveal_later(form, number),
-        is_first=number == visible[0],
-        raw=raw,
-        clean=clean,
-        errors=shown_errors,
-        earlier_json=json.dumps(earlier, ensure_ascii=False),
+    fixed = {
+        "form": form,
+        "section": section,
+        "lang": lang,
+        "number": number,
+        "position": visible.index(number) + 1 if number in visible else 1,
+        "total": len(visible),
+        "is_last": number == visible[-1] and not _may_reveal_later(form, number),
+        "is_first": number == visible[0],
+    }
+    values = {
+        "draft": draft["id"],
+        "source": draft["source"],
+        "started": draft["started_at"],
+        "saved": draft["updated_at"],
+        "earlier": json.dumps(earlier, ensure_ascii=False),
         # What the page's outbox needs to send the whole response by itself.
-        others_json=json.dumps({k: v for k, v in raw.items() if section_of(k) != number - 1}, ensure_ascii=False),
-        token=draft_token(draft["id"]),
-        draw_question=draw_question,
-    ), status
+        "others": json.dumps({k: v for k, v in raw.items() if section_of(k) != number - 1}, ensure_ascii=False),
+        "token": draft_token(draft["id"]),
+        "csrf": generate_csrf(),
+    }
+
+    def draw(v):
+        return render_template(
+            "section.html", **fixed, raw=raw, clean=clean, errors=shown_errors,
+            draw_question=_question_drawer(form, section, lang, raw, clean, errors),
+            draft={"id": v["draft"], "source": v["source"], "started_at": v["started"], "updated_at": v["saved"]},
+            earlier_json=v["earlier"], others_json=v["others"], token=v["token"], csrf_token=lambda: v["csrf"],
+        )
+
+    if errors or any(q.id in raw or other_key(q.id) in raw for q in section.questions):
+        return draw(values), status
+    # A first look at the page: what it shows is fixed by the form, the page, the languages,
+    # where the page falls among those shown and which of its questions are hidden.
+    hidden = tuple(bool(q.show_if and not q.show_if.holds(clean)) for q in section.questions)
+    key = ("section", form.id, form.version, lang, number, fixed["position"], fixed["total"],
+           fixed["is_last"], fixed["is_first"], hidden)
+    return _framed(key, values, draw, in_addresses=("draft",)), status
+
+
+def _framed(key, values, draw, in_addresses=()):
+    """The page drawn by draw, from its frame (see frames.py). The key is completed with what
+    every page depends on besides: the interface's language, where the app is served, the kiosk."""
+    frames = current_app.extensions["frames"]
+    settings = page_globals()
+    key += (str(get_locale()), request.script_root, settings["kiosk"], settings["kiosk_idle_seconds"],
+            settings["kiosk_thanks_seconds"])
+    return frames.page(key, draw, values, in_addresses)
 
 
 class DrawnQuestions:
     """The HTML of unanswered questions, drawn once per app and reused.
 
-    Most page views are a first look at a page: nothing answered, no errors. A question's
-    HTML is then fixed by the form version, the response's language, the interface's
+    A first look at a page comes from its frame (frames.py); a page drawn in full (some of
+    it answered, or with errors) still has unanswered questions. A question's HTML is fixed by the form version, the response's language, the interface's
     language (for the collector's own words) and whether show_if hides it, so the
     `question` macro's output for those is kept and reused, byte for byte the same.
     Bounded: when full it starts again, which only costs drawing the questions again.
@@ -214,7 +246,7 @@ class DrawnQuestions:
 def _question_drawer(form, section, lang, raw, clean, errors):
     """draw_question(q, macro) for section.html: the kept HTML of an unanswered question,
     else what the macro draws (kept for next time when nothing was answered)."""
-    kept = current_app.extensions.setdefault("drawn_questions", DrawnQuestions())
+    kept = current_app.extensions["drawn_questions"]
     ui_lang = str(get_locale())
     keys = {}
     for q in section.questions:
@@ -314,5 +346,6 @@ def thanks(response_id):
     if response is None:
         abort(404, _("This response cannot be found."))
     form = get_forms().get(response["form_id"])
-    g.response_language = response["language"]
-    return render_template("thanks.html", response=response, form=form, lang=response["language"])
+    lang = g.response_language = response["language"]
+    return _framed(("thanks", form and form.id, form and form.version, lang), {"reference": response["reference"]},
+                   lambda v: render_template("thanks.html", response={"reference": v["reference"]}, form=form, lang=lang))
