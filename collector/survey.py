@@ -33,7 +33,8 @@ MAX_DRAFTS_PER_SESSION = 20
 def init_app(app):
     app.register_blueprint(bp)
     app.extensions["frames"] = Frames()
-    app.extensions["drawn_questions"] = DrawnQuestions()
+    app.extensions["drawn_questions"] = Kept(4000)
+    app.extensions["checked_drafts"] = Kept(2000)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["tr"] = _translate_text
     app.jinja_env.filters["paras"] = _paragraphs
@@ -154,7 +155,7 @@ def page(response_id, number):
         return _after_sent(response_id)
     if not 1 <= number <= len(form.sections):
         abort(404)
-    clean, _errors = forms.clean_answers(form, draft["answers"], draft["language"])
+    clean = _checked_draft(form, draft)
     visible = _visible_sections(form, clean)
     if number not in visible:
         later = [n for n in visible if n > number]
@@ -219,28 +220,50 @@ def _framed(key, values, draw, in_addresses=()):
     return frames.page(key, draw, values, in_addresses)
 
 
-class DrawnQuestions:
-    """The HTML of unanswered questions, drawn once per app and reused.
+class Kept:
+    """What the app works out once and reuses, by key. Bounded: when full it starts again,
+    which only costs working things out again.
 
-    A first look at a page comes from its frame (frames.py); a page drawn in full (some of
-    it answered, or with errors) still has unanswered questions. A question's HTML is fixed by the form version, the response's language, the interface's
-    language (for the collector's own words) and whether show_if hides it, so the
-    `question` macro's output for those is kept and reused, byte for byte the same.
-    Bounded: when full it starts again, which only costs drawing the questions again.
+    - "drawn_questions": the HTML of unanswered questions. A first look at a page comes from
+      its frame (frames.py); a page drawn in full (some of it answered, or with errors) still
+      has unanswered questions. A question's HTML is fixed by the form version, the response's
+      language, the interface's language (for the collector's own words) and whether show_if
+      hides it, so the `question` macro's output for those is kept, byte for byte the same.
+    - "checked_drafts": a draft's answers as forms.clean_answers leaves them, kept by the save
+      that stored them for the page view that follows (each Next is a save, then a view of the
+      next page, which would check the same answers again). Keyed by the form version, the
+      language and the answers as stored; never changed by those who read them.
     """
 
-    def __init__(self, limit=4000):
+    def __init__(self, limit):
         self.limit = limit
         self.entries = {}
 
     def get(self, key):
         return self.entries.get(key)
 
-    def put(self, key, html):
+    def put(self, key, value):
         if len(self.entries) >= self.limit:
             self.entries = {}
-        self.entries[key] = html
-        return html
+        self.entries[key] = value
+        return value
+
+
+def _checked_draft(form, draft):
+    """clean_answers of a draft's answers (those it leaves: the answers shown), kept or worked out."""
+    kept = current_app.extensions["checked_drafts"]
+    key = (form.id, form.version, draft["language"], draft["answers_json"])
+    clean = kept.get(key)
+    if clean is None:
+        clean = kept.put(key, forms.clean_answers(form, draft["answers"], draft["language"])[0])
+    return clean
+
+
+def _save_checked(form, draft, raw, clean):
+    """Save a draft's answers, keeping clean (their check) for the page view that follows."""
+    stored = get_store().save_draft(draft["id"], raw)
+    if stored is not None:
+        current_app.extensions["checked_drafts"].put((form.id, form.version, draft["language"], stored), clean)
 
 
 def _question_drawer(form, section, lang, raw, clean, errors):
@@ -315,7 +338,7 @@ def save(response_id, number):
 
     clean, errors = forms.clean_answers(form, raw, draft["language"])
     if action == "back":
-        store.save_draft(response_id, raw)
+        _save_checked(form, draft, raw, clean)
         earlier = [n for n in _visible_sections(form, clean) if n < number]
         return _go(url_for("survey.page", response_id=response_id, number=earlier[-1] if earlier else number))
     if action not in ("next", "submit"):
@@ -327,7 +350,7 @@ def save(response_id, number):
         return _render_page(form, draft, number, raw, clean, mine, status=400)
     later = [n for n in _visible_sections(form, clean) if n > number]
     if later:
-        store.save_draft(response_id, raw)
+        _save_checked(form, draft, raw, clean)
         # Whatever the button said: an answer on this page may have just shown a later section.
         return _go(url_for("survey.page", response_id=response_id, number=later[0]))
     if errors:

@@ -147,3 +147,25 @@ def test_the_response_language_is_part_of_what_is_kept(client, workspace, app):
     english = Respondent(app.test_client()).start("library", lang="en")
     assert "Odwiedzone?" in polish.text and "(required)" in polish.text
     assert "Visited?" in english.text and "Odwiedzone?" not in english.text
+
+
+def test_the_page_after_next_uses_the_check_the_save_made(respondent, monkeypatch):
+    import forms
+
+    respondent.start("visit")
+    calls = []
+    check = forms.clean_answers
+    monkeypatch.setattr(forms, "clean_answers", lambda *a, **k: calls.append(a[1]) or check(*a, **k))
+    page = respondent.send(visited="no", rating="2")  # saved, then the next page shown
+    assert "What stops you?" in page.text  # shown because of the answers just saved
+    assert len(calls) == 1  # checked once, by the save; the page view used that check
+
+
+def test_answers_changed_another_way_are_checked_afresh(respondent, workspace):
+    respondent.start("visit")
+    respondent.send(visited="no", rating="2")
+    assert respondent.page_url.endswith("/2")
+    # The same draft now says yes (another tab, a language switch...): the reasons page is no longer shown.
+    workspace.store.save_draft(respondent.response_id, {"visited": "yes", "how_often": "daily", "rating": "2"})
+    page = respondent.client.get(respondent.page_url)
+    assert page.status_code == 303 and page.headers["Location"].endswith("/3")

@@ -80,14 +80,17 @@ class ResponsesMixin:
         return response_id
 
     def get_draft(self, response_id):
+        """The draft as a dict, its answers decoded, and as stored under answers_json."""
         draft = self._one("select * from drafts where id = ?", [response_id])
         if draft is None:
             return None
+        draft["answers_json"] = draft["answers"]
         draft["answers"] = json.loads(draft["answers"])
         return draft
 
     def save_draft(self, response_id, answers, language=None):
-        """Keep what was typed so far; Back and Next never lose an answer."""
+        """Keep what was typed so far; Back and Next never lose an answer. Returns the
+        answers as stored (the answers_json get_draft gives), or None without such a draft."""
         changes = {"answers": _json(answers), "updated_at": now()}
         if language:
             changes["language"] = language
@@ -96,7 +99,7 @@ class ResponsesMixin:
                 "update drafts set " + ", ".join(f"{k} = ?" for k in changes) + " where id = ?",
                 [*changes.values(), response_id],
             )
-            return cursor.rowcount == 1
+            return changes["answers"] if cursor.rowcount == 1 else None
 
     def discard_draft(self, response_id):
         """Drop a response that was started but never sent."""
