@@ -169,3 +169,16 @@ def test_answers_changed_another_way_are_checked_afresh(respondent, workspace):
     workspace.store.save_draft(respondent.response_id, {"visited": "yes", "how_often": "daily", "rating": "2"})
     page = respondent.client.get(respondent.page_url)
     assert page.status_code == 303 and page.headers["Location"].endswith("/3")
+
+
+def test_a_response_stored_by_another_process_mid_form_ends_on_its_thank_you_page(respondent, workspace):
+    from collector.store import Store
+
+    respondent.start("visit")
+    respondent.send(visited="no", rating="2")  # the draft is kept in this process's memory
+    # Meanwhile the tablet's answers, downloaded as a file, are imported by `collector responses import`.
+    Store(workspace.db_path).submit_response(respondent.response_id, {"visited": "no", "rating": "2"})
+    page = respondent.send(reasons="too far")
+    assert page.status_code == 303 and page.headers["Location"].endswith("/thanks")
+    assert workspace.store.count_responses("visit") == 1
+    assert workspace.store.get_response(respondent.response_id)["answers"] == {"visited": "no", "rating": "2"}

@@ -200,3 +200,55 @@ def _try(call):
         return call()
     except Exception as exc:  # noqa: BLE001 (the test looks at what was raised)
         return exc
+
+
+def test_what_a_write_asks_for_runs_once_it_has_committed_and_never_when_it_fails(tmp_path):
+    store = Store(tmp_path / "c.db")
+    seen = []
+
+    def committed():
+        # Another connection (another thread's) already sees the write.
+        seen.append(Store(tmp_path / "c.db").get_setting("colour"))
+
+    with store._write() as db:
+        db.execute("insert into settings (name, value) values ('colour', '\"green\"')")
+        store._when_committed(committed)
+        assert seen == []
+    assert seen == ["green"]
+    with pytest.raises(RuntimeError):
+        with store._write() as db:
+            db.execute("update settings set value = '\"red\"' where name = 'colour'")
+            store._when_committed(lambda: seen.append("ran"))
+            raise RuntimeError("the disk is full")
+    assert seen == ["green"] and store.get_setting("colour") == "green"
+
+
+def test_a_kept_draft_is_what_is_stored_and_is_read_without_sqlite(tmp_path):
+    store = Store(tmp_path / "d.db")
+    rid = store.start_response("f", "1", "en", "web", "dev")
+    assert store.get_draft(rid)["answers"] == {}
+    store.save_draft(rid, {"q": "one"}, language="cy")
+    statements = []
+    store.db.conn.set_trace_callback(statements.append)
+    draft = store.get_draft(rid)
+    store.db.conn.set_trace_callback(None)
+    assert statements == []
+    assert draft["answers"] == {"q": "one"} and draft["language"] == "cy"
+    assert draft == Store(tmp_path / "d.db").get_draft(rid)  # as read from SQLite by another process
+    draft["answers"]["q"] = "changed by a caller"
+    assert store.get_draft(rid)["answers"] == {"q": "one"}
+    store.submit_response(rid, {"q": "one"})
+    assert store.get_draft(rid) is None
+
+
+def test_a_draft_another_process_dropped_is_not_saved_into_and_says_so(tmp_path):
+    store = Store(tmp_path / "e.db")
+    rid = store.start_response("f", "1", "en", "web", "dev")
+    store.save_draft(rid, {"q": "one"})
+    assert store.get_draft(rid) is not None  # kept
+    elsewhere = Store(tmp_path / "e.db")  # `collector responses import` in another process
+    elsewhere.submit_response(rid, {"q": "imported"})
+    assert store.save_draft(rid, {"q": "two"}) is None
+    assert store.get_draft(rid) is None
+    assert store.submit_response(rid, {"q": "two"}) == (elsewhere.get_response(rid)["reference"], False)
+    assert store.get_response(rid)["answers"] == {"q": "imported"}

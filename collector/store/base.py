@@ -83,6 +83,8 @@ class StoreBase:
         self._all = []
         self._lock = threading.Lock()
         self._writing = threading.Lock()
+        # Drafts as stored, by id, written through by this process's writes (see responses.py).
+        self._kept_drafts = {}
         migrations.apply(self.db)
 
     @property
@@ -117,10 +119,13 @@ class StoreBase:
 
     @contextmanager
     def _write(self):
-        """One write transaction that takes the write lock at once (no upgrade deadlock)."""
+        """One write transaction that takes the write lock at once (no upgrade deadlock).
+        What the transaction asked for with _when_committed runs once it has committed,
+        still in this thread's turn to write, so in the order the writes were made."""
         conn = self.db.conn
         with self.writing():
             conn.execute("BEGIN IMMEDIATE")
+            committed = self._local.committed = []
             try:
                 yield self.db
             except BaseException:
@@ -128,6 +133,14 @@ class StoreBase:
                 raise
             else:
                 conn.execute("COMMIT")
+                for step in committed:
+                    step()
+            finally:
+                self._local.committed = None
+
+    def _when_committed(self, step):
+        """Run step() when the write transaction this thread is in has committed; never if it fails."""
+        self._local.committed.append(step)
 
     @contextmanager
     def writing(self):
