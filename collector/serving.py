@@ -19,8 +19,10 @@ loop whenever it leaves anything unsent.
 """
 
 import logging
+import threading
 from collections import deque
 
+from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ThreadedTaskDispatcher
@@ -100,6 +102,23 @@ def make_server(app, host, port, threads, **options):
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = QuietChannel
     return server
+
+
+def stop(server, timeout=5):
+    """Stop a server (make_server's, on one address) running in another thread, as tests do: its
+    connections are closed by its own event loop, which then ends; closed from here, the loop
+    would go on to select on closed sockets. Returns whether the loop ended within timeout."""
+    server.task_dispatcher.shutdown()
+    if not server._map:
+        return True  # stopped already
+    ended = threading.Event()
+
+    def close_all():
+        wasyncore.close_all(server._map)
+        ended.set()
+
+    server.trigger.pull_trigger(close_all)
+    return ended.wait(timeout)
 
 
 def serve(app, host, port, threads, **options):

@@ -199,7 +199,9 @@ class LiveServer:
         self.thread.start()
 
     def stop(self):
-        self.server.close()
+        from collector.serving import stop
+
+        stop(self.server)
         self.thread.join(timeout=5)
 
     def restart(self):
