@@ -182,3 +182,24 @@ def test_a_response_stored_by_another_process_mid_form_ends_on_its_thank_you_pag
     assert page.status_code == 303 and page.headers["Location"].endswith("/thanks")
     assert workspace.store.count_responses("visit") == 1
     assert workspace.store.get_response(respondent.response_id)["answers"] == {"visited": "no", "rating": "2"}
+
+
+def test_a_remembered_session_comes_back_with_its_own_types_and_as_a_copy(app, client):
+    from markupsafe import Markup
+
+    from collector.sessions import _plain
+
+    for held in ({"drafts": ["a", "b"], "lang": "cy", "n": 2, "ok": True, "none": None},
+                 {"drafts": ["a"], "pair": ("x", 1), "note": Markup("<b>hi</b>"), "raw": b"\x00"}):
+        with client.session_transaction() as session:
+            session.clear()
+            session.update(held)
+        cookie = client.get_cookie("session").value
+        with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}) as ctx:
+            first = app.session_interface.open_session(app, ctx.request)  # checked, then remembered
+            first["drafts"].append("changed by a view")
+            again = app.session_interface.open_session(app, ctx.request)  # from what was remembered
+        assert dict(again) == held and dict(first) != held
+        assert {k: type(v) for k, v in again.items()} == {k: type(v) for k, v in held.items()}
+    assert _plain({"a": [1, "x", None, {"b": 2.5}]})
+    assert not _plain({"a": ("x",)}) and not _plain({"a": Markup("x")}) and not _plain({1: "x"}) and not _plain(float("nan"))
