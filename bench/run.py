@@ -9,8 +9,9 @@
    responses the tablets completed and that every tablet was served.
    Then paced: 50 and 200 tablets that pause like people between pages
    (bench/paced.py); `--no-paced` skips it.
-2. Floor: the same load against a bare Flask app under waitress with the same
-   thread count that commits one SQLite row per POST (floor_app.py).
+2. Floor: the same load against a bare Flask app with the same thread count,
+   on the same server as `collector serve` (collector.serving), that commits
+   one SQLite row per POST (floor_app.py).
 3. Start-up: launching `collector serve` to the first successful GET /, with
    1, 10 and 100 forms in the workspace.
 4. Exports: `collector export` to CSV and Excel at 10,000 to 1,000,000
@@ -436,8 +437,10 @@ def report(cap, flo, startup, settings, checks, diag, profile, warnings=(), pace
         "  *Throughput* is submissions completed in the measured window per second; *page GET* covers",
         "  every page shown (intro, each section, thank-you); *submit* is the final POST until its 303.",
         "  At the end the store must hold exactly the responses the tablets completed.",
-        "- **Floor**: the same requests against a bare Flask app under waitress with the same thread",
-        f"  count (and room for {FLOOR_CONNECTION_LIMIT:,} connections, where waitress's default is 100),"
+        "- **Floor**: the same requests against a bare Flask app with the same thread count, served as",
+        "  `collector serve` serves (waitress through collector/serving.py: saves first, and an event loop that",
+        "  does not spin while a thread sends; see below),"
+        f" with room for {FLOOR_CONNECTION_LIMIT:,} connections,"
         " where every GET returns a small fixed page and every POST commits one row to SQLite",
         "  with the same durability (WAL, `synchronous=FULL`). It is what any Flask+SQLite design would",
         "  cost on this machine; the ratio collector/floor is the figure to watch, since the machine is",
@@ -523,8 +526,7 @@ def report(cap, flo, startup, settings, checks, diag, profile, warnings=(), pace
         "",
         f"- Throughput at {big} tablets ≥ {TARGET_RATIO:.0%} of the floor: **{'met' if ratio_ok else 'NOT MET'}**"
         f" ({fmt(ratio[big], 2)} of the floor)."
-        + (f" But only because the floor itself slows down at {big} tablets: at {ns[1]} tablets the collector"
-           f" reaches {fmt(ratio[ns[1]], 2)} of the floor." if ratio_ok and ratio[ns[1]] < TARGET_RATIO else ""),
+        + (f" At {ns[1]} tablets the collector reaches {fmt(ratio[ns[1]], 2)} of the floor." if ratio[ns[1]] < TARGET_RATIO else ""),
         f"- Submit p95 at {big} tablets < {TARGET_SUBMIT_P95_MS} ms, saturated (no think time):"
         f" **{'met' if p95_ok else 'NOT MET'}** ({fmt(sub95[big], 0)} ms; the floor's own: {fmt(m(flo[big], 'submit', 1), 0)} ms).",
     ]
@@ -565,19 +567,19 @@ def limits(cap, flo, tp, cpu, fcpu, diag, profile, settings):
            " more tablets only queue." if tp[lo] >= 0.7 * 1000 / cpu[lo] else
            f" With one tablet it reaches {fmt(tp[lo], 1)}/s."),
         f"- **Contention makes each response dearer.** Server CPU per response rises to {fmt(cpu[hi])} ms at"
-        f" {hi} tablets (the floor: {fmt(fcpu[lo])} → {fmt(fcpu[hi])} ms): {settings['threads']} threads fight for the GIL and"
-        " for SQLite's single write lock. The store's writers take turns on a lock of the process's own, each"
-        " woken as soon as the one before has committed; before it, a thread that found the write lock taken"
-        " slept in SQLite's busy handler (1, 2, 5 … 100 ms between tries), which made the long submit tail"
-        " (submit p95 at 50 tablets 65 to 87 ms before, 53 to 54 ms after, in A/B rounds by hand).",
+        f" {hi} tablets (the floor: {fmt(fcpu[lo])} → {fmt(fcpu[hi])} ms): {settings['threads']} threads take turns"
+        " on the GIL, and every SQLite call and socket write hands it to another thread (a futex wake and a"
+        " context switch each; `perf` showed a third of the collector's CPU in the kernel at 50 tablets, mostly"
+        " switching). The collector makes more such calls a request than the floor, so contention costs it more."
+        " The store's writers take turns on a lock of the process's own, each woken as soon as the one before"
+        " has committed, instead of sleeping in SQLite's busy handler.",
         f"- **Where the CPU goes** (in-process profile of {profile['count']} responses through Flask's test client,"
         f" {fmt(shares['ms_per_response'])} ms of CPU each under cProfile): rendering templates {shares['render']:.0%},"
-        f" SQLite calls {shares['sqlite']:.0%}, checking answers (`forms.clean_answers`, run on every page GET"
-        f" and POST) {shares['clean_answers']:.0%}."
-        + (" The page templates (`section.html`, the `_questions.html` macro per question and option) are the"
-           " largest single cost; the profiler inflates them (it charges every Python call), so the true share"
-           " is lower (about 30% when timed without it while writing this benchmark)."
-           if shares["render"] > shares["sqlite"] else ""),
+        f" SQLite calls {shares['sqlite']:.0%}, checking answers (`forms.clean_answers`) {shares['clean_answers']:.0%}."
+        " Pages are drawn once and filled in (collector/frames.py: the intro, a first look at each page, the"
+        " thank-you page), a page view after Next reuses the check the save made, and drafts are kept in memory as"
+        " stored, so a page view reads nothing from SQLite. What is left is spread thin: Flask's own work per"
+        " request, CSRF tokens, sessions, the answers as JSON, security headers.",
         f"- **SQL per response: {sql['statements']:.0f} statements, {sql['commits']:.0f} durable commits.**"
         + (f" {sql['schema_lookups']:.0f} are `select name from sqlite_master` table-existence checks made by"
            " sqlite-utils (`rows_where`, `insert`) on every call." if sql["schema_lookups"] else "")
@@ -592,7 +594,7 @@ def limits(cap, flo, tp, cpu, fcpu, diag, profile, settings):
         f" free thread before the page views waiting with it (collector/serving.py; after {serving.SAVES_IN_A_ROW}"
         f" saves in a row a waiting page view goes next). The queue for the busy core does not shrink, it moves: at"
         f" {hi} tablets submit p95 {fmt(sub95)} ms and Next POST p95 {fmt(next95)} ms, page GET p95 {fmt(get95)} ms."
-        " The floor serves in arrival order.")
+        " The floor runs on the same server, so it does the same.")
     if diag:
         d_tp = med([r["throughput"] for r in diag])
         d_sub = med([r["submit"][1] for r in diag])
@@ -606,16 +608,19 @@ def limits(cap, flo, tp, cpu, fcpu, diag, profile, settings):
             + (f" {settings['diag_threads']} threads do as well or better here." if d_tp >= 0.9 * tp[hi] and d_sub < c_sub else
                f" On this 2-core machine {'more' if settings['diag_threads'] > settings['threads'] else 'fewer'}"
                " threads add contention, not capacity."))
-    f50 = {n: med([r["throughput"] for r in flo[n]]) for n in ns}
-    if f50[hi] < 0.8 * max(f50.values()):
-        out.append(
-            f"- **The floor also degrades at {hi} tablets** ({fmt(f50[hi], 1)} responses/s, against"
-            f" {fmt(max(f50.values()), 1)} at its best): the same {settings['threads']} threads, GIL and fsync-per-commit on 2 cores."
-            f" The ratio at {hi} tablets therefore flatters the collector; the ratio at {ns[1]} tablets"
-            " shows the collector's own overhead more fairly. While writing this benchmark, a floor that slept"
-            " under a lock instead of writing degraded the same way, and a shorter GIL switch interval"
-            " (`sys.setswitchinterval`) reduced the loss: it looks like a GIL convoy (the thread holding the"
-            " write lock, back from its fsync, waits for the GIL behind threads running Python), not SQLite.")
+    out.append(
+        "- **waitress's event loop spun while threads sent** (found and mended on 2026-11-22; figures measured by"
+        " hand that day, one round each, with `floor_app.py --stock-waitress`). waitress's one event-loop thread"
+        " asks every connection on every turn whether it has output to send; while a request's thread was in the"
+        " middle of sending, stock waitress said yes, found it could not take the connection's lock, and went"
+        " round again at once, holding the GIL the sending thread needed. Each turn costs more with more"
+        " connections: at 200 tablets the loop took 95% of a core (about 165 turns a request) and request"
+        " threads starved. On stock waitress the floor made 43 responses/s at 50 tablets and 0.15/s at 200"
+        " (against 137 at 10), and the collector none at 200. `QuietChannel` (collector/serving.py) leaves such a"
+        " connection out of the loop's turn; its thread wakes the loop when it leaves output unsent. With it the"
+        " floor made 132 responses/s at 50 tablets and 129 at 200, the collector 58 and 50 (before this"
+        " session's page frames and kept drafts). Earlier versions of this page put the floor's slowdown at 50"
+        " tablets down to a GIL convoy around SQLite's lock; it was this loop.")
     out.append("- Run `.venv/bin/python bench/profile_capture.py` for the full profile.")
     return out
 
