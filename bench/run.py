@@ -525,7 +525,7 @@ def report(cap, flo, startup, settings, checks, diag, profile, warnings=(), pace
         "## Targets",
         "",
         f"- Throughput at {big} tablets ≥ {TARGET_RATIO:.0%} of the floor: **{'met' if ratio_ok else 'NOT MET'}**"
-        f" ({fmt(ratio[big], 2)} of the floor)."
+        f" ({fmt(ratio[big], 3)} of the floor)."
         + (f" At {ns[1]} tablets the collector reaches {fmt(ratio[ns[1]], 2)} of the floor." if ratio[ns[1]] < TARGET_RATIO else ""),
         f"- Submit p95 at {big} tablets < {TARGET_SUBMIT_P95_MS} ms, saturated (no think time):"
         f" **{'met' if p95_ok else 'NOT MET'}** ({fmt(sub95[big], 0)} ms; the floor's own: {fmt(m(flo[big], 'submit', 1), 0)} ms).",
@@ -615,8 +615,8 @@ def limits(cap, flo, tp, cpu, fcpu, diag, profile, settings):
         " middle of sending, stock waitress said yes, found it could not take the connection's lock, and went"
         " round again at once, holding the GIL the sending thread needed. Each turn costs more with more"
         " connections: at 200 tablets the loop took 95% of a core (about 165 turns a request) and request"
-        " threads starved. On stock waitress the floor made 43 responses/s at 50 tablets and 0.15/s at 200"
-        " (against 137 at 10), and the collector none at 200. `QuietChannel` (collector/serving.py) leaves such a"
+        " threads starved. On stock waitress the floor made 43 responses/s at 50 tablets and 0.15/s at 200,"
+        " against 129 at 10 (in the full run before), and the collector none at 200. `QuietChannel` (collector/serving.py) leaves such a"
         " connection out of the loop's turn; its thread wakes the loop when it leaves output unsent. With it the"
         " floor made 132 responses/s at 50 tablets and 129 at 200, the collector 58 and 50 (before this"
         " session's page frames and kept drafts). Earlier versions of this page put the floor's slowdown at 50"
