@@ -10,8 +10,10 @@ harmless: the response id decides, so one response is stored however often it co
 
 import hashlib
 import hmac
+import json
 import re
 
+import msgspec
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 
@@ -36,6 +38,51 @@ def draft_token(response_id):
     return hmac.new(key, b"draft:" + response_id.encode(), hashlib.sha256).hexdigest()[:40]
 
 
+# JSON as the store can keep it: strict UTF-8, and no half of a surrogate pair ("\ud800"),
+# which Python's json module accepts but no text column can hold.
+_strict_json = msgspec.json.Decoder().decode
+
+
+def json_body():
+    """(the request's JSON body, None), or (None, what is wrong with it) when the request is not
+    JSON or is JSON the store cannot keep: read strictly, so that it is refused here with a
+    message rather than failing on its way into SQLite."""
+    if not request.is_json:
+        return None, "it is not sent as JSON (Content-Type: application/json)"
+    data = request.get_data(cache=True)
+    try:
+        return _strict_json(data), None
+    except msgspec.DecodeError:
+        pass
+    # Rare: say what is wrong, and where, in words.
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, f"it is not JSON: {exc}"
+    return None, _unkeepable(value) or "it is not JSON the store can keep"
+
+
+def _unkeepable(value, where="the body"):
+    """Where value holds what Python's json takes but the store cannot keep, in words; else None."""
+    if isinstance(value, str):
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            return f"{where} holds half of a surrogate pair, which is not text"
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return f"{where} is {value}, which JSON does not allow"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found = _unkeepable(key, f"a name in {where}") or _unkeepable(item, f"'{key}' in {where}" if where != "the body" else f"'{key}'")
+            if found:
+                return found
+    elif isinstance(value, list):
+        for n, item in enumerate(value, 1):
+            found = _unkeepable(item, f"item {n} of {where}")
+            if found:
+                return found
+    return None
+
+
 def error(status, message, errors=None):
     """The one shape of every JSON error."""
     body = {"ok": False, "status": status, "error": message, "errors": errors or {}}
@@ -44,7 +91,9 @@ def error(status, message, errors=None):
 
 @bp.post("/responses/<response_id>")
 def receive(response_id):
-    data = request.get_json(silent=True)
+    data, problem = json_body()
+    if problem:
+        return error(400, _("The response could not be read: %(problem)s.", problem=problem))
     if not isinstance(data, dict):
         return error(400, _("Send the response as a JSON object."))
     token = data.get("token")

@@ -14,7 +14,7 @@ from sync import SyncError, hub, privacy
 
 from .context import get_forms, get_store, get_workspace
 from .auth import Throttle
-from .outbox import error
+from .outbox import error, json_body
 
 bp = Blueprint("sync_api", __name__)
 PUSH_BODY_KB = 4096  # the largest batch a laptop may push (its answer says so); sync.client sends at most BATCH_BYTES
@@ -33,6 +33,14 @@ def only_on_a_hub():
             return error(404, "This collector is not a hub: laptops sync to the office's hub, not to each other.")
         return render_template("error.html", code=404, message=_("This collector is not a hub.")), 404
     return None
+
+
+def body():
+    """The request's JSON body; SyncError (a 400 with the message) when it is not JSON the hub can keep."""
+    value, problem = json_body()
+    if problem:
+        raise SyncError(f"The request is not JSON the hub can keep: {problem}.")
+    return value
 
 
 def paired(view):
@@ -54,7 +62,7 @@ def pair():
     if wait:
         return error(429, f"Too many wrong pairing codes from this address; try again in {wait} seconds.")
     try:
-        answer = hub.pair(get_store(), get_workspace().hub_identity(), request.get_json(silent=True))
+        answer = hub.pair(get_store(), get_workspace().hub_identity(), body())
     except SyncError as exc:
         pairing_throttle.failed(who)
         return error(400, str(exc))
@@ -72,7 +80,7 @@ def push():
     # own limit needs Flask 3.1).
     request.max_content_length = max(PUSH_BODY_KB, get_workspace().setting("max_body_kb")) * 1024
     try:
-        answer = hub.receive(get_store(), g.device, request.get_json(silent=True))
+        answer = hub.receive(get_store(), g.device, body())
     except SyncError as exc:
         return error(400, str(exc))
     # Laptops send small batches until the hub says it takes large ones (an older hub does not).
@@ -83,7 +91,7 @@ def push():
 @paired
 def audit():
     try:
-        return jsonify(privacy.receive_audit(get_store(), g.device, request.get_json(silent=True)))
+        return jsonify(privacy.receive_audit(get_store(), g.device, body()))
     except SyncError as exc:
         return error(400, str(exc))
 

@@ -63,6 +63,18 @@ def test_a_body_that_is_not_a_json_object_is_a_400(client, started, body):
     assert reply.status_code == 400 and reply.get_json()["ok"] is False
 
 
+@pytest.mark.parametrize("answers, says", [
+    ({"visited": "yes", "how_often": "daily", "comments": "a\ud800b"}, "'comments' in 'answers' holds half of a surrogate pair"),
+    ({"visited": "yes", "how_often": "daily", "rating": float("inf")}, "'rating' in 'answers' is inf"),
+])
+def test_answers_the_store_cannot_keep_are_a_400_that_says_where(client, started, workspace, answers, says):
+    # Python's json reads these; before, the response failed on its way into SQLite (a 500).
+    response_id, token = started
+    reply = send(client, response_id, token, answers=answers)
+    assert reply.status_code == 400 and says in reply.get_json()["error"]
+    assert workspace.store.get_response(response_id) is None
+
+
 def test_a_changed_form_is_a_409_and_the_tablet_keeps_the_answers(client, started):
     response_id, token = started
     reply = send(client, response_id, token, version="2")

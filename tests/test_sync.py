@@ -194,6 +194,9 @@ def test_a_batch_with_one_bad_record_is_refused_whole_with_where_it_is(hub, pair
     ({"reference": "<script>"}, "'reference' should look like"),
     ({"form_id": ""}, "'form_id' should be text"),
     ({"extra": 1}, "unknown field 'extra'"),
+    # Python's json reads these, but no text column or JSON reader after it would.
+    ({"form_id": "visit\ud800"}, "'form_id' in item 1 of 'records' holds half of a surrogate pair"),
+    ({"revision": float("nan")}, "'revision' in item 1 of 'records' is nan, which JSON does not allow"),
 ])
 def test_tampered_records_are_refused_with_a_clear_message(hub, pair_laptop, change, says):
     laptop = pair_laptop()
