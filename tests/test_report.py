@@ -295,7 +295,7 @@ def test_the_report_command_writes_a_pdf_of_the_stored_responses(tmp_path):
     assert runner.invoke(main, ["init", str(tmp_path / "ws"), "--demo"]).exit_code == 0
     ws = Workspace(tmp_path / "ws")
     event = ws.store.set_event("Riverside fete")
-    form_id, version = "parks_open_spaces", "2025-04"
+    form_id, version = "parks_open_spaces", "2026-11"
     records = [
         {"id": str(uuid.uuid4()), "form_id": form_id, "form_version": version, "language": "en",
          "source": source, "device_id": ws.device_id, "event_id": event["id"] if i % 2 else None,
