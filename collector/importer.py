@@ -16,6 +16,7 @@ from pathlib import Path
 
 import forms
 
+from . import strictjson
 from .store import SOURCES
 
 META = ("id", "language", "source", "submitted_at", "started_at")
@@ -46,9 +47,9 @@ def read_rows(path):
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
-            except ValueError as exc:
-                raise ImportError_(f"{path}:{number}: this line is not JSON ({exc.msg}).") from None
+                value = strictjson.loads(line)
+            except strictjson.Unreadable as exc:
+                raise ImportError_(f"{path}:{number}: this line cannot be read: {exc}.") from None
             if not isinstance(value, dict):
                 raise ImportError_(f"{path}:{number}: each line should be one JSON object.")
             rows.append((number, value))

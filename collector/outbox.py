@@ -10,15 +10,14 @@ harmless: the response id decides, so one response is stored however often it co
 
 import hashlib
 import hmac
-import json
 import re
 
-import msgspec
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 
 import forms
 
+from . import strictjson
 from .context import get_forms, get_store, get_workspace
 from .i18n import translate_message
 from .store import SOURCES
@@ -38,49 +37,15 @@ def draft_token(response_id):
     return hmac.new(key, b"draft:" + response_id.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-# JSON as the store can keep it: strict UTF-8, and no half of a surrogate pair ("\ud800"),
-# which Python's json module accepts but no text column can hold.
-_strict_json = msgspec.json.Decoder().decode
-
-
 def json_body():
     """(the request's JSON body, None), or (None, what is wrong with it) when the request is not
-    JSON or is JSON the store cannot keep: read strictly, so that it is refused here with a
-    message rather than failing on its way into SQLite."""
+    JSON or is JSON the store cannot keep (see strictjson.py)."""
     if not request.is_json:
         return None, "it is not sent as JSON (Content-Type: application/json)"
-    data = request.get_data(cache=True)
     try:
-        return _strict_json(data), None
-    except msgspec.DecodeError:
-        pass
-    # Rare: say what is wrong, and where, in words.
-    try:
-        value = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return None, f"it is not JSON: {exc}"
-    return None, _unkeepable(value) or "it is not JSON the store can keep"
-
-
-def _unkeepable(value, where="the body"):
-    """Where value holds what Python's json takes but the store cannot keep, in words; else None."""
-    if isinstance(value, str):
-        if any("\ud800" <= c <= "\udfff" for c in value):
-            return f"{where} holds half of a surrogate pair, which is not text"
-    elif isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return f"{where} is {value}, which JSON does not allow"
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            found = _unkeepable(key, f"a name in {where}") or _unkeepable(item, f"'{key}' in {where}" if where != "the body" else f"'{key}'")
-            if found:
-                return found
-    elif isinstance(value, list):
-        for n, item in enumerate(value, 1):
-            found = _unkeepable(item, f"item {n} of {where}")
-            if found:
-                return found
-    return None
+        return strictjson.loads(request.get_data(cache=True)), None
+    except strictjson.Unreadable as exc:
+        return None, str(exc)
 
 
 def error(status, message, errors=None):

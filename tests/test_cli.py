@@ -163,6 +163,19 @@ def test_import_of_a_bad_file_is_a_clear_error(run, ws, tmp_path, content, messa
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("line, message", [
+    ('{"rating": 5, "comments": "a\\ud800"}', "keyed.jsonl:2: this line cannot be read: 'comments' holds half of a surrogate pair"),
+    ('{"rating": NaN}', "keyed.jsonl:2: this line cannot be read: 'rating' is nan"),
+])
+def test_an_imported_line_the_store_cannot_keep_is_refused_where_it_is(run, ws, tmp_path, line, message):
+    # Python's json reads both lines; before, the first failed on its way into SQLite.
+    data = tmp_path / "keyed.jsonl"
+    data.write_text('{"rating": 4}\n' + line + "\n", encoding="utf-8")
+    result = run("-w", ws, "responses", "import", "feedback", data)
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+    assert run("-w", ws, "responses", "count", "feedback").output.strip() == "0"
+
+
 def test_unknown_form_suggests_the_nearest(run, ws):
     result = run("-w", ws, "responses", "count", "feedbak")
     assert result.exit_code == 1 and "Did you mean 'feedback'?" in result.output

@@ -75,6 +75,13 @@ def test_answers_the_store_cannot_keep_are_a_400_that_says_where(client, started
     assert workspace.store.get_response(response_id) is None
 
 
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"answers": 1e400}', "[" * 100_000])
+def test_bodies_json_readers_choke_on_are_a_400_too(client, started, text):
+    response_id, _ = started
+    reply = client.post(f"/api/responses/{response_id}", data=text, content_type="application/json")
+    assert reply.status_code == 400 and reply.get_json()["error"].startswith("The response could not be read: ")
+
+
 def test_a_changed_form_is_a_409_and_the_tablet_keeps_the_answers(client, started):
     response_id, token = started
     reply = send(client, response_id, token, version="2")
