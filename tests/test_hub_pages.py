@@ -62,8 +62,10 @@ def test_the_hub_dashboard_shows_each_laptops_last_sync_and_responses(office, pa
     a.sync()
     b.sync()
     page = office.get("/coordinator/").text
-    rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d{4}-[^<]+)</td><td class=\"num\">(\d+)</td></tr>", page)
-    assert sorted((name, int(n)) for name, _, n in rows) == [("Hall laptop", 3), ("Library laptop", 1)]
+    rows = re.findall(r'<tr><td>([^<]+)</td><td><time datetime="(\d{4}-[^"]+)">([^<]+)</time></td><td class="num">(\d+)</td></tr>', page)
+    assert sorted((name, int(n)) for name, _, _, n in rows) == [("Hall laptop", 3), ("Library laptop", 1)]
+    # When, as people read it: UK time, day, month and year.
+    assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d", shown) for _, _, shown, _ in rows)
 
 
 def test_kept_apart_responses_are_listed_for_a_coordinator(office, pair_laptop):

@@ -54,3 +54,18 @@ def test_validation_messages_are_shown_in_welsh(respondent, workspace, app):
     with open(WELSH, "rb") as f:
         welsh = {m.id: m.string for m in read_po(f)}
     assert welsh["Pick a point from %(min)s to %(max)s."] % {"min": 1, "max": 5} in page.text
+
+
+def test_stored_times_are_shown_in_uk_time_in_the_interfaces_language(app):
+    from flask import session
+
+    from collector.i18n import when
+
+    with app.test_request_context("/"):
+        assert when("2026-11-22T11:31:05Z") == "22 Nov 2026, 11:31"  # winter: UK time is UTC
+        assert when("2026-07-04T10:00:00Z") == "4 Jul 2026, 11:00"  # British Summer Time
+        assert when(None) == "" and when("") == ""
+        assert when("soon") == "soon" and when("2026-07-04T10:00:00") == "2026-07-04T10:00:00"  # no zone: as it is
+    with app.test_request_context("/"):
+        session["lang"] = "cy"
+        assert when("2026-07-04T10:00:00Z") == "4 Gorff 2026, 11:00"
