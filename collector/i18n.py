@@ -71,7 +71,10 @@ def when(stamp):
         return stamp
     if moment.tzinfo is None:
         return stamp
-    return format_datetime(moment, "d MMM y, HH:mm", tzinfo=UK_TIME, locale=get_locale() or "en")
+    try:
+        return format_datetime(moment, "d MMM y, HH:mm", tzinfo=UK_TIME, locale=get_locale() or "en")
+    except (OverflowError, ValueError):  # a time at the very edge of the calendar, such as year 1
+        return stamp
 
 
 def init_app(app):

@@ -69,7 +69,8 @@ def receive(response_id):
     if existing is not None:
         # Sent before (another tab, or an acknowledgement that never arrived).
         return jsonify({"ok": True, "id": response_id, "reference": existing["reference"], "created": False})
-    form = get_forms().get(data.get("form_id"))
+    form_id = data.get("form_id")
+    form = get_forms().get(form_id) if isinstance(form_id, str) else None
     if form is None or form.version != str(data.get("version")):
         return error(409, _("This form has changed on the collector since the answers were given; they were kept on the tablet."))
     lang = data.get("lang") if data.get("lang") in form.languages else form.languages[0]

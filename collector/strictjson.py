@@ -24,14 +24,18 @@ def loads(data):
     """The value of a JSON text (bytes or str), read strictly; Unreadable saying why and where otherwise."""
     try:
         return _decode(data)
-    except msgspec.DecodeError:
+    except UnicodeDecodeError:  # bytes that are not UTF-8 inside a string (a ValueError, not a DecodeError)
+        raise Unreadable("it is not UTF-8 text") from None
+    except (msgspec.DecodeError, ValueError):
         pass
     except RecursionError:
         raise Unreadable("it is nested too deeply") from None
     # Rare: say what is wrong, and where, in words.
     try:
         value = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise Unreadable("it is not UTF-8 text") from None
+    except ValueError as exc:
         raise Unreadable(f"it is not JSON: {exc}") from None
     except RecursionError:
         raise Unreadable("it is nested too deeply") from None
@@ -45,7 +49,7 @@ def _unkeepable(value, where=None):
             return f"{where or 'the text'} holds half of a surrogate pair, which is not text"
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            return f"{where or 'the number'} is {value}, which JSON does not allow"
+            return f"{where or 'the number'} is {value}: NaN, Infinity and numbers too large to hold are not kept"
     elif isinstance(value, dict):
         for key, item in value.items():
             found = _unkeepable(key, f"a name in {where or 'the object'}") or _unkeepable(item, f"'{key}' in {where}" if where else f"'{key}'")

@@ -66,6 +66,7 @@ def test_stored_times_are_shown_in_uk_time_in_the_interfaces_language(app):
         assert when("2026-07-04T10:00:00Z") == "4 Jul 2026, 11:00"  # British Summer Time
         assert when(None) == "" and when("") == ""
         assert when("soon") == "soon" and when("2026-07-04T10:00:00") == "2026-07-04T10:00:00"  # no zone: as it is
+        assert when("0001-01-01T00:00:00Z") == "0001-01-01T00:00:00Z"  # before the calendar's start in UK time
     with app.test_request_context("/"):
         session["lang"] = "cy"
         assert when("2026-07-04T10:00:00Z") == "4 Gorff 2026, 11:00"

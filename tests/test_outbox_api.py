@@ -75,11 +75,17 @@ def test_answers_the_store_cannot_keep_are_a_400_that_says_where(client, started
     assert workspace.store.get_response(response_id) is None
 
 
-@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"answers": 1e400}', "[" * 100_000])
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"answers": 1e400}', "[" * 100_000,
+                                  b'{"token": "\xed\xa0\x80"}', b'{"token": "\xc3"}'])
 def test_bodies_json_readers_choke_on_are_a_400_too(client, started, text):
     response_id, _ = started
     reply = client.post(f"/api/responses/{response_id}", data=text, content_type="application/json")
     assert reply.status_code == 400 and reply.get_json()["error"].startswith("The response could not be read: ")
+
+
+def test_a_form_id_that_is_not_text_is_a_409_not_a_500(client, started):
+    response_id, token = started
+    assert send(client, response_id, token, form_id=["visit"]).status_code == 409
 
 
 def test_a_changed_form_is_a_409_and_the_tablet_keeps_the_answers(client, started):

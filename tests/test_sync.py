@@ -196,7 +196,7 @@ def test_a_batch_with_one_bad_record_is_refused_whole_with_where_it_is(hub, pair
     ({"extra": 1}, "unknown field 'extra'"),
     # Python's json reads these, but no text column or JSON reader after it would.
     ({"form_id": "visit\ud800"}, "'form_id' in item 1 of 'records' holds half of a surrogate pair"),
-    ({"revision": float("nan")}, "'revision' in item 1 of 'records' is nan, which JSON does not allow"),
+    ({"revision": float("nan")}, "'revision' in item 1 of 'records' is nan: NaN, Infinity and numbers too large"),
 ])
 def test_tampered_records_are_refused_with_a_clear_message(hub, pair_laptop, change, says):
     laptop = pair_laptop()
@@ -206,6 +206,14 @@ def test_tampered_records_are_refused_with_a_clear_message(hub, pair_laptop, cha
                                     headers={"Authorization": f"Bearer {laptop.transport.token}"})
     assert answer.status_code == 400 and says in answer.get_json()["error"]
     assert hub_store(hub).count_responses() == 0
+
+
+@pytest.mark.parametrize("address", ["/api/sync/pair", "/api/sync/push"])
+def test_a_body_that_is_not_utf8_is_a_400_that_says_so(hub, pair_laptop, address):
+    laptop = pair_laptop()
+    answer = hub.test_client().post(address, data=b'{"code": "\xc3", "records": ["\xed\xa0\x80"]}', content_type="application/json",
+                                    headers={"Authorization": f"Bearer {laptop.transport.token}"})
+    assert answer.status_code == 400 and "not UTF-8 text" in answer.get_json()["error"]
 
 
 def test_sync_addresses_exist_only_on_a_hub(client):
