@@ -252,3 +252,30 @@ def test_a_draft_another_process_dropped_is_not_saved_into_and_says_so(tmp_path)
     assert store.get_draft(rid) is None
     assert store.submit_response(rid, {"q": "two"}) == (elsewhere.get_response(rid)["reference"], False)
     assert store.get_response(rid)["answers"] == {"q": "imported"}
+
+
+def test_a_page_view_reading_while_a_save_commits_never_keeps_the_older_draft(tmp_path):
+    # The view reads the draft from SQLite, a save commits, then the view would have kept what it read:
+    # the next save would then start from answers older than those stored.
+    store = Store(tmp_path / "f.db")
+    rid = store.start_response("f", "1", "en", "web", "dev")
+    store.save_draft(rid, {"a": "1"})
+    store._kept_drafts.clear()  # as after a restart, or when the kept drafts are full
+    read, go = threading.Event(), threading.Event()
+    one = store._one
+
+    def slow_read(sql, args):
+        row = one(sql, args)
+        if threading.current_thread().name == "page view":
+            read.set()
+            go.wait(5)
+        return row
+
+    store._one = slow_read
+    viewer = threading.Thread(target=lambda: store.get_draft(rid), name="page view")
+    viewer.start()
+    assert read.wait(5)
+    store.save_draft(rid, {"a": "1", "b": "2"})
+    go.set()
+    viewer.join(5)
+    assert store.get_draft(rid)["answers"] == {"a": "1", "b": "2"}

@@ -72,19 +72,20 @@ class ResponsesMixin:
         response_id = str(uuid.uuid4())
         stamp = now()
         with self._write() as db:
-            db.execute(
+            self._keep_written_draft(db.execute(
                 "insert into drafts (id, form_id, form_version, language, source, device_id, event_id, started_at, updated_at, answers)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}') returning *",
                 [response_id, form_id, version, language, source, device_id, event_id, stamp, stamp],
-            )
+            ))
         return response_id
 
     # Drafts are kept in memory as stored, so the page view after each save reads none from
-    # SQLite (a fifth of a response's work at a busy event). This process's writes keep them as
-    # they are stored, once committed. Another process changes a draft only by dropping it (a
-    # response imported from a file, drafts purged when another collector starts): a page view
-    # may then still show it, but the next save finds it gone and says so (save_draft gives
-    # None), and submitting it finds the response already stored, as without the kept copy.
+    # SQLite (a fifth of a response's work at a busy event). Only writes keep them: each row as
+    # the write stored it (RETURNING), once committed, in the writers' turn, so in the order
+    # the writes were made; a read never does, as a write may have committed since it read.
+    # Another process changes a draft only by dropping it (a response imported from a file,
+    # drafts purged when another collector starts): a page view may then still show it, but
+    # the next save finds it gone (save_draft gives None), and the survey says so.
     KEPT_DRAFTS = 2000
 
     def get_draft(self, response_id):
@@ -94,17 +95,27 @@ class ResponsesMixin:
             row = self._one("select * from drafts where id = ?", [response_id])
             if row is None:
                 return None
-            self._keep_draft(row)
         draft = dict(row)
         draft["answers_json"] = row["answers"]
         draft["answers"] = json.loads(row["answers"])
         return draft
 
-    def _keep_draft(self, row):
+    def _keep_written_draft(self, cursor):
+        """Keep the draft row a write returned (RETURNING *) once the write has committed;
+        returns it, or None when the write touched no draft."""
+        rows = cursor.fetchall()  # all of them, so that the statement is done before COMMIT
+        if not rows:
+            return None
+        row = dict(zip([c[0] for c in cursor.description], rows[0]))
         kept = self._kept_drafts
-        if len(kept) >= self.KEPT_DRAFTS:
-            kept.clear()
-        kept[row["id"]] = row
+
+        def keep():
+            if len(kept) >= self.KEPT_DRAFTS:
+                kept.clear()
+            kept[row["id"]] = row
+
+        self._when_committed(keep)
+        return row
 
     def _drop_kept_drafts(self, *response_ids):
         """Forget drafts (all of them without ids) once the transaction dropping them has committed."""
@@ -118,17 +129,14 @@ class ResponsesMixin:
         if language:
             changes["language"] = language
         with self._write() as db:
-            cursor = db.execute(
-                "update drafts set " + ", ".join(f"{k} = ?" for k in changes) + " where id = ?",
+            row = self._keep_written_draft(db.execute(
+                "update drafts set " + ", ".join(f"{k} = ?" for k in changes) + " where id = ? returning *",
                 [*changes.values(), response_id],
-            )
-            if cursor.rowcount != 1:
+            ))
+            if row is None:
                 self._drop_kept_drafts(response_id)
                 return None
-            row = self._kept_drafts.get(response_id)
-            if row is not None:
-                self._when_committed(lambda: self._keep_draft({**row, **changes}))
-            return changes["answers"]
+            return row["answers"]
 
     def discard_draft(self, response_id):
         """Drop a response that was started but never sent."""
