@@ -5,6 +5,7 @@ that id, so Back, Next and a re-sent Submit all act on the same draft and at
 most one response is ever stored for it.
 """
 
+import hashlib
 import json
 from types import SimpleNamespace
 
@@ -34,7 +35,7 @@ def init_app(app):
     app.register_blueprint(bp)
     app.extensions["frames"] = Frames()
     app.extensions["drawn_questions"] = Kept(4000)
-    app.extensions["checked_drafts"] = Kept(2000)
+    app.extensions["checked_drafts"] = Kept(1000)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["tr"] = _translate_text
     app.jinja_env.filters["paras"] = _paragraphs
@@ -231,8 +232,9 @@ class Kept:
       hides it, so the `question` macro's output for those is kept, byte for byte the same.
     - "checked_drafts": a draft's answers as forms.clean_answers leaves them, kept by the save
       that stored them for the page view that follows (each Next is a save, then a view of the
-      next page, which would check the same answers again). Keyed by the form version, the
-      language and the answers as stored; never changed by those who read them.
+      next page, which would check the same answers again), and taken by that view: someone's
+      answers stay in memory no longer than that. Keyed by the form version, the language and
+      a hash of the answers as stored; never changed by those who read them.
     """
 
     def __init__(self, limit):
@@ -242,6 +244,10 @@ class Kept:
     def get(self, key):
         return self.entries.get(key)
 
+    def take(self, key):
+        """The value kept for key, no longer kept; None if there is none."""
+        return self.entries.pop(key, None)
+
     def put(self, key, value):
         if len(self.entries) >= self.limit:
             self.entries = {}
@@ -249,21 +255,35 @@ class Kept:
         return value
 
 
+def _checked_key(form, language, stored):
+    return form.id, form.version, language, hashlib.sha256(stored.encode("utf-8")).digest()
+
+
 def _checked_draft(form, draft):
-    """clean_answers of a draft's answers (those it leaves: the answers shown), kept or worked out."""
-    kept = current_app.extensions["checked_drafts"]
-    key = (form.id, form.version, draft["language"], draft["answers_json"])
-    clean = kept.get(key)
+    """clean_answers of a draft's answers (those it leaves: the answers shown): as the save that
+    stored them checked them, or worked out."""
+    clean = current_app.extensions["checked_drafts"].take(_checked_key(form, draft["language"], draft["answers_json"]))
     if clean is None:
-        clean = kept.put(key, forms.clean_answers(form, draft["answers"], draft["language"])[0])
+        clean = forms.clean_answers(form, draft["answers"], draft["language"])[0]
     return clean
 
 
 def _save_checked(form, draft, raw, clean):
-    """Save a draft's answers, keeping clean (their check) for the page view that follows."""
+    """Save a draft's answers, keeping clean (their check) for the page view that follows.
+    Returns False when the draft is gone (see _draft_gone)."""
     stored = get_store().save_draft(draft["id"], raw)
-    if stored is not None:
-        current_app.extensions["checked_drafts"].put((form.id, form.version, draft["language"], stored), clean)
+    if stored is None:
+        return False
+    current_app.extensions["checked_drafts"].put(_checked_key(form, draft["language"], stored), clean)
+    return True
+
+
+def _draft_gone(response_id):
+    """A save found its draft gone: stored meanwhile (an import of the tablet's file, another
+    tab) or dropped. The thank-you page of the stored response, else a page that says so."""
+    if get_store().get_response(response_id) is not None:
+        return _go(url_for("survey.thanks", response_id=response_id))
+    abort(404, _("This response cannot be found. Start again from the first page."))
 
 
 def _question_drawer(form, section, lang, raw, clean, errors):
@@ -333,12 +353,14 @@ def save(response_id, number):
         lang = action[5:]
         if lang not in form.languages:
             abort(400, _("This form is not available in that language."))
-        store.save_draft(response_id, raw, language=lang)
+        if store.save_draft(response_id, raw, language=lang) is None:
+            return _draft_gone(response_id)
         return _go(url_for("survey.page", response_id=response_id, number=number))
 
     clean, errors = forms.clean_answers(form, raw, draft["language"])
     if action == "back":
-        _save_checked(form, draft, raw, clean)
+        if not _save_checked(form, draft, raw, clean):
+            return _draft_gone(response_id)
         earlier = [n for n in _visible_sections(form, clean) if n < number]
         return _go(url_for("survey.page", response_id=response_id, number=earlier[-1] if earlier else number))
     if action not in ("next", "submit"):
@@ -350,11 +372,13 @@ def save(response_id, number):
         return _render_page(form, draft, number, raw, clean, mine, status=400)
     later = [n for n in _visible_sections(form, clean) if n > number]
     if later:
-        _save_checked(form, draft, raw, clean)
+        if not _save_checked(form, draft, raw, clean):
+            return _draft_gone(response_id)
         # Whatever the button said: an answer on this page may have just shown a later section.
         return _go(url_for("survey.page", response_id=response_id, number=later[0]))
     if errors:
-        store.save_draft(response_id, raw)
+        if store.save_draft(response_id, raw) is None:
+            return _draft_gone(response_id)
         # Answers on another page no longer fit (the form or earlier answers changed).
         first = min(section_of(k) for k in errors) + 1
         first = min(max(first, 1), len(form.sections))
