@@ -13,10 +13,12 @@ A stand-in is letters and digits, which the templates' escaping and url_for leav
 they are; values are escaped as the templates' autoescaping escapes them. A value that
 is also part of an address must be letters, digits and '-' (a response id is), since
 url_for would quote anything else: the page is then drawn in full. So is a page whose
-template changed a stand-in (a filter that cuts or changes case): its frame is not kept.
+template changed a stand-in (a filter that cuts or changes case) or did not show it (it
+only tested it, say): its frame is not kept.
 
 Everything else on a page must be fixed by its key; a template that shows something new
-per request must have it passed as a value (see the note in base.html).
+per request must have it passed as a value, and may only show a value, never test it (a
+test would be decided once, by the stand-in): see the note in base.html.
 """
 
 import re
@@ -68,6 +70,7 @@ class Frames:
         parts = self.split.split(draw({name: f"{self.mark}{name}{self.mark}" for name in values}))
         # What is left of a stand-in a filter cut short or changed the case of.
         probe = self.mark[:9]
-        if any(probe in text.lower() for text in parts[::2]) or any(name not in values for name in parts[1::2]):
-            return None  # a stand-in was changed on the way: this page is drawn in full
+        if (any(probe in text.lower() for text in parts[::2]) or any(name not in values for name in parts[1::2])
+                or set(parts[1::2]) != set(values)):
+            return None  # a stand-in was changed, or not shown at all: this page is drawn in full
         return parts

@@ -60,6 +60,18 @@ def test_a_template_that_changes_a_stand_in_gets_its_page_drawn_in_full_every_ti
     assert frames.entries == {} and len(calls) == 4  # a stand-in and the real value, each time
 
 
+def test_a_template_that_tests_a_value_instead_of_showing_it_gets_its_page_drawn_in_full():
+    frames, calls = Frames(), []
+
+    def draw(values):
+        calls.append(values)
+        return "<p>paper</p>" if values["source"] == "paper" else "<p>web</p>"
+
+    assert frames.page("k", draw, {"source": "web"}) == "<p>web</p>"
+    assert frames.page("k", draw, {"source": "paper"}) == "<p>paper</p>"
+    assert frames.entries == {}
+
+
 def test_frames_are_bounded():
     frames, calls = Frames(limit=3), []
     draw = drawer("<p>{v}</p>", calls)
