@@ -470,7 +470,7 @@ def report(cap, flo, startup, settings, checks, diag, profile, warnings=(), pace
         "|---|" + "---:|" * len(ns),
         row("Collector throughput, responses/s (range)", lambda n: f"{fmt(tp[n], 2)}{rng(cap[n], 'throughput')}"),
         row("Floor throughput, responses/s (range)", lambda n: f"{fmt(ftp[n], 2)}{rng(flo[n], 'throughput')}"),
-        row("**Collector / floor throughput**", lambda n: f"**{fmt(ratio[n], 2)}**"),
+        row("**Collector / floor throughput**", lambda n: f"**{fmt(ratio[n], 3)}**"),
         row("Collector page GET p50 / p95 / p99, ms", lambda n: " / ".join(fmt(m(cap[n], "get", i)) for i in range(3))),
         row("Collector submit p50 / p95 / p99, ms", lambda n: " / ".join(fmt(m(cap[n], "submit", i)) for i in range(3))),
         row("Collector page POST (next) p95, ms", lambda n: fmt(m(cap[n], "next95"))),
