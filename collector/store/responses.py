@@ -80,7 +80,7 @@ class ResponsesMixin:
         return response_id
 
     # Drafts are kept in memory as stored, so the page view after each save reads none from
-    # SQLite (a fifth of a response's work at a busy event). Only writes keep them: each row as
+    # SQLite (about a tenth of a response's cost at a busy event). Only writes keep them: each row as
     # the write stored it (RETURNING), once committed, in the writers' turn, so in the order
     # the writes were made; a read never does, as a write may have committed since it read.
     # Another process changes a draft only by dropping it (a response imported from a file,
