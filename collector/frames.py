@@ -26,19 +26,19 @@ import secrets
 
 from markupsafe import escape
 
+from .kept import Kept
+
 # Values that go into addresses: what url_for leaves unquoted.
 ADDRESS_SAFE = re.compile(r"[A-Za-z0-9-]+")
 NAME = re.compile(r"[a-z]+")
 
 
-class Frames:
+class Frames(Kept):
     """Frames by key, each a list alternating text and the name of the value that goes
-    between (text, name, text, ... text). Bounded: when full it starts again, which only
-    costs drawing the pages again."""
+    between (text, name, text, ... text)."""
 
     def __init__(self, limit=300):
-        self.limit = limit
-        self.entries = {}
+        super().__init__(limit)
         # Random for each process, so no form's text can contain it.
         self.mark = "x" + secrets.token_hex(8)
         self.split = re.compile(f"{self.mark}([a-z]+){self.mark}")
@@ -52,14 +52,12 @@ class Frames:
         """
         if any(not ADDRESS_SAFE.fullmatch(values[name]) for name in in_addresses):
             return draw(values)
-        frame = self.entries.get(key)
+        frame = self.get(key)
         if frame is None:
             frame = self._make(draw, values)
             if frame is None:
                 return draw(values)
-            if len(self.entries) >= self.limit:
-                self.entries = {}
-            self.entries[key] = frame
+            self.put(key, frame)
         filled = list(frame)
         for i in range(1, len(filled), 2):
             filled[i] = escape(values[filled[i]])

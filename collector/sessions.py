@@ -15,15 +15,16 @@ import time
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
+from .kept import Kept
+
 # Cookies remembered per app; when full it starts again, which only costs checking them again.
 REMEMBERED_COOKIES = 2000
 
 
 class CheckedOnceSessions(SecureCookieSessionInterface):
     def __init__(self, limit=REMEMBERED_COOKIES):
-        self.limit = limit
-        # {(secret key, cookie text): (signed at, seconds since the epoch; the session as JSON; whether plain JSON)}
-        self.checked = {}
+        # (secret key, cookie text) -> (signed at, seconds since the epoch; the session as JSON; whether plain JSON)
+        self.checked = Kept(limit)
 
     def open_session(self, app, request):
         text = request.cookies.get(self.get_cookie_name(app))
@@ -38,13 +39,11 @@ class CheckedOnceSessions(SecureCookieSessionInterface):
                 data, signed_at = self.get_signing_serializer(app).loads(text, max_age=max_age, return_timestamp=True)
             except BadSignature:
                 return self.session_class()
-            if len(self.checked) >= self.limit:
-                self.checked = {}
             # Plain JSON when it holds only JSON's own types (ids, tokens, a language): the
             # standard library reads that back several times faster than Flask's tagged JSON,
             # which looks at every value for a tag.
             plain = _plain(data)
-            known = self.checked[key] = (int(signed_at.timestamp()), json.dumps(data) if plain else self.serializer.dumps(data), plain)
+            known = self.checked.put(key, (int(signed_at.timestamp()), json.dumps(data) if plain else self.serializer.dumps(data), plain))
         # Made afresh from JSON each time, so a view changing its session cannot change what is remembered.
         return self.session_class(json.loads(known[1]) if known[2] else self.serializer.loads(known[1]))
 

@@ -23,6 +23,7 @@ from forms.validate import DEFAULT_MAX_LENGTH
 from .context import form_or_404, get_forms, get_store, get_workspace, page_globals
 from .fields import UnknownField, section_fields
 from .frames import Frames
+from .kept import Kept
 from .i18n import UI_LANGUAGES, translate_message
 from .outbox import draft_token
 
@@ -221,38 +222,18 @@ def _framed(key, values, draw, in_addresses=()):
     return frames.page(key, draw, values, in_addresses)
 
 
-class Kept:
-    """What the app works out once and reuses, by key. Bounded: when full it starts again,
-    which only costs working things out again.
-
-    - "drawn_questions": the HTML of unanswered questions. A first look at a page comes from
-      its frame (frames.py); a page drawn in full (some of it answered, or with errors) still
-      has unanswered questions. A question's HTML is fixed by the form version, the response's
-      language, the interface's language (for the collector's own words) and whether show_if
-      hides it, so the `question` macro's output for those is kept, byte for byte the same.
-    - "checked_drafts": a draft's answers as forms.clean_answers leaves them, kept by the save
-      that stored them for the page view that follows (each Next is a save, then a view of the
-      next page, which would check the same answers again), and taken by that view: someone's
-      answers stay in memory no longer than that. Keyed by the form version, the language and
-      a hash of the answers as stored; never changed by those who read them.
-    """
-
-    def __init__(self, limit):
-        self.limit = limit
-        self.entries = {}
-
-    def get(self, key):
-        return self.entries.get(key)
-
-    def take(self, key):
-        """The value kept for key, no longer kept; None if there is none."""
-        return self.entries.pop(key, None)
-
-    def put(self, key, value):
-        if len(self.entries) >= self.limit:
-            self.entries = {}
-        self.entries[key] = value
-        return value
+# What survey pages keep (collector/kept.py), in app.extensions:
+#
+# - "drawn_questions": the HTML of unanswered questions. A first look at a page comes from
+#   its frame (frames.py); a page drawn in full (some of it answered, or with errors) still
+#   has unanswered questions. A question's HTML is fixed by the form version, the response's
+#   language, the interface's language (for the collector's own words) and whether show_if
+#   hides it, so the `question` macro's output for those is kept, byte for byte the same.
+# - "checked_drafts": a draft's answers as forms.clean_answers leaves them, kept by the save
+#   that stored them for the page view that follows (each Next is a save, then a view of the
+#   next page, which would check the same answers again), and taken by that view: someone's
+#   answers stay in memory no longer than that. Keyed by the form version, the language and
+#   a hash of the answers as stored; never changed by those who read them.
 
 
 def _checked_key(form, language, stored):

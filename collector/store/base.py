@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from ..kept import Kept
+
 # Crockford's base32 without I, L, O and U: easy to read aloud and copy from paper.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SOURCES = ("web", "kiosk", "paper")
@@ -72,6 +74,9 @@ def _json(value):
 # timeout for other processes is the same).
 WRITE_WAIT = 30
 
+# Drafts kept in memory as stored (see responses.py): one for each tablet filling in a form, and more.
+KEPT_DRAFTS = 2000
+
 
 class StoreBase:
     """One SQLite file: a connection per thread (waitress serves from a thread pool),
@@ -84,7 +89,7 @@ class StoreBase:
         self._lock = threading.Lock()
         self._writing = threading.Lock()
         # Drafts as stored, by id, written through by this process's writes (see responses.py).
-        self._kept_drafts = {}
+        self._kept_drafts = Kept(KEPT_DRAFTS)
         migrations.apply(self.db)
 
     @property

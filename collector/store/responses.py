@@ -86,8 +86,6 @@ class ResponsesMixin:
     # Another process changes a draft only by dropping it (a response imported from a file,
     # drafts purged when another collector starts): a page view may then still show it, but
     # the next save finds it gone (save_draft gives None), and the survey says so.
-    KEPT_DRAFTS = 2000
-
     def get_draft(self, response_id):
         """The draft as a dict of its own, its answers decoded and, as stored, under answers_json."""
         row = self._kept_drafts.get(response_id)
@@ -107,20 +105,13 @@ class ResponsesMixin:
         if not rows:
             return None
         row = dict(zip([c[0] for c in cursor.description], rows[0]))
-        kept = self._kept_drafts
-
-        def keep():
-            if len(kept) >= self.KEPT_DRAFTS:
-                kept.clear()
-            kept[row["id"]] = row
-
-        self._when_committed(keep)
+        self._when_committed(lambda: self._kept_drafts.put(row["id"], row))
         return row
 
     def _drop_kept_drafts(self, *response_ids):
         """Forget drafts (all of them without ids) once the transaction dropping them has committed."""
         kept = self._kept_drafts
-        self._when_committed(lambda: [kept.pop(i, None) for i in response_ids] if response_ids else kept.clear())
+        self._when_committed(lambda: [kept.take(i) for i in response_ids] if response_ids else kept.clear())
 
     def save_draft(self, response_id, answers, language=None):
         """Keep what was typed so far; Back and Next never lose an answer. Returns the
