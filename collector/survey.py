@@ -162,12 +162,13 @@ def page(response_id, number):
     if number not in visible:
         later = [n for n in visible if n > number]
         return redirect(url_for("survey.page", response_id=response_id, number=later[0] if later else visible[-1]), 303)
-    return _render_page(form, draft, number, draft["answers"], clean, {})
+    return _render_page(form, draft, number, draft["answers"], clean, {}, visible=visible)
 
 
-def _render_page(form, draft, number, raw, clean, errors, status=200):
+def _render_page(form, draft, number, raw, clean, errors, status=200, visible=None):
+    """The page, number of form, for draft; visible: the sections shown, when already known."""
     section = form.sections[number - 1]
-    visible = _visible_sections(form, clean)
+    visible = visible or _visible_sections(form, clean)
     lang = draft["language"]
     shown_errors = {qid: [translate_message(m) for m in msgs] for qid, msgs in errors.items()}
     section_of = _section_finder(form)
