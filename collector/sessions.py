@@ -1,7 +1,7 @@
 """Flask's signed-cookie sessions, with each distinct cookie's signature checked once.
 
 A tablet sends the same session cookie with every request until its session changes
-(when a new response is started), and opening it costs a key derivation, an HMAC,
+(rarely: when the collector's language is chosen; see survey._owns), and opening it costs a key derivation, an HMAC,
 base64, zlib and JSON on every request: a noticeable share of the laptop's one core
 at a busy event. The same cookie text carries the same signature, already checked
 with this app's key, so what it holds and when it was signed are remembered; its age

@@ -6,7 +6,9 @@ most one response is ever stored for it.
 """
 
 import hashlib
+import hmac
 import json
+import secrets
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_from_directory, session, url_for
@@ -28,8 +30,6 @@ from .i18n import UI_LANGUAGES, translate_message
 from .outbox import draft_token
 
 bp = Blueprint("survey", __name__)
-# Enough for several people sharing one browser; the session cookie stays small.
-MAX_DRAFTS_PER_SESSION = 20
 
 
 def init_app(app):
@@ -68,7 +68,9 @@ def start():
         # The kiosk's start page is where one person ends and the next begins:
         # what the last person left unsent is dropped, and the browser forgets it.
         store = get_store()
-        for response_id in session.get("drafts", []):
+        if session.get("browser"):
+            store.discard_drafts_of(session["browser"])
+        for response_id in session.get("drafts", []):  # a session from before m012 (see _owns)
             store.discard_draft(response_id)
         session.clear()
     lang = request.args.get("lang")
@@ -107,23 +109,35 @@ def begin(form_id):
     lang = _pick_language(form, request.form.get("lang"))
     workspace = get_workspace()
     event = workspace.store.current_event()
+    if "browser" not in session:
+        session["browser"] = secrets.token_urlsafe(16)
     response_id = workspace.store.start_response(
-        form.id, form.version, lang, _source(), workspace.device_id, event and event["id"]
+        form.id, form.version, lang, _source(), workspace.device_id, event and event["id"], browser=session["browser"]
     )
-    # Only this browser may open the draft: its id in an address is not enough.
-    session["drafts"] = (session.get("drafts", []) + [response_id])[-MAX_DRAFTS_PER_SESSION:]
     return redirect(url_for("survey.page", response_id=response_id, number=_first_page(form, {})), 303)
 
 
+def _owns(draft):
+    """Whether this browser started the draft: only it may open the draft, as its id in an
+    address is not enough. Its session holds a random key, which the draft keeps (the key
+    never changes, so neither does the session's cookie); a session from before that held
+    the ids of its drafts instead."""
+    key = session.get("browser")
+    if key and draft["browser"]:
+        return hmac.compare_digest(key, draft["browser"])
+    return draft["id"] in session.get("drafts", ())
+
+
 def _load(response_id):
-    """(draft, form) for a response in progress, or a redirect when it is already sent."""
+    """(draft, form) for a response in progress, or (None, None) when it is already sent."""
     store = get_store()
-    if response_id not in session.get("drafts", []):
-        abort(404, _("This response cannot be found. Start again from the first page."))
     draft = store.get_draft(response_id)
     if draft is None:
+        # Its thank-you page is open to whoever has its id, as the address after Submit is.
         if store.get_response(response_id) is not None:
             return None, None
+        abort(404, _("This response cannot be found. Start again from the first page."))
+    if not _owns(draft):
         abort(404, _("This response cannot be found. Start again from the first page."))
     form = form_or_404(draft["form_id"], draft["form_version"])
     g.response_language = draft["language"]
@@ -371,7 +385,7 @@ def save(response_id, number):
 
 @bp.get("/r/<response_id>/thanks")
 def thanks(response_id):
-    response = get_store().get_response(response_id)
+    response = get_store().get_receipt(response_id)
     if response is None:
         abort(404, _("This response cannot be found."))
     form = get_forms().get(response["form_id"])

@@ -204,17 +204,62 @@ def test_a_draft_cannot_be_opened_from_another_browser(respondent, app, workspac
     assert workspace.store.get_draft(respondent.response_id)["answers"]["how_often"] == "daily"
 
 
+def test_a_draft_cannot_be_opened_by_another_browser_with_drafts_of_its_own(respondent, app):
+    from conftest import Respondent
+
+    respondent.start("visit")
+    stranger = Respondent(app.test_client())
+    stranger.start("visit")
+    assert stranger.client.get(respondent.page_url).status_code == 404
+    assert respondent.client.get(stranger.page_url).status_code == 404
+    assert stranger.client.get(stranger.page_url).status_code == 200
+
+
+def test_a_browser_keeps_every_draft_it_starts_and_its_cookie_does_not_change(respondent, client):
+    # A tablet handed from person to person: each starts a response, some leave theirs unsent.
+    respondent.start("visit")
+    first = respondent.page_url
+    cookie = client.get_cookie("session").value
+    for _ in range(25):
+        respondent.start("visit")
+        assert client.get_cookie("session").value == cookie
+    assert client.get(first).status_code == 200
+    assert len(cookie) < 200
+
+
+def test_a_draft_started_before_drafts_knew_their_browser_still_opens(client, workspace):
+    # Sessions made before m012 listed their drafts' ids, and those drafts have no browser.
+    response_id = workspace.store.start_response("visit", "3", "en", "web", workspace.device_id)
+    with client.session_transaction() as session:
+        session["drafts"] = [response_id]
+    assert client.get(f"/r/{response_id}/1").status_code == 200
+    with client.session_transaction() as session:
+        session["drafts"] = []
+    assert client.get(f"/r/{response_id}/1").status_code == 404
+
+
 def test_kiosk_start_page_drops_the_last_persons_unsent_answers(workspace):
     from collector.app import create_app
     from conftest import Respondent
 
-    kiosk = create_app(workspace, {"TESTING": True, "KIOSK": True}).test_client()
+    app = create_app(workspace, {"TESTING": True, "KIOSK": True})
+    kiosk = app.test_client()
     person = Respondent(kiosk)
     person.start("visit")
     person.send(visited="yes", how_often="daily")
+    earlier = Respondent(kiosk)  # left by an earlier person on the same kiosk, also unsent
+    earlier.start("visit")
+    elsewhere = Respondent(app.test_client())  # another browser's, kept
+    elsewhere.start("visit")
+    legacy = workspace.store.start_response("visit", "3", "en", "kiosk", workspace.device_id)
+    with kiosk.session_transaction() as session:
+        session["drafts"] = [legacy]  # as a session from before m012 listed its drafts
     kiosk.get("/")
-    assert workspace.store.get_draft(person.response_id) is None
-    assert kiosk.get(person.page_url).status_code == 404
+    for gone in (person, earlier):
+        assert workspace.store.get_draft(gone.response_id) is None
+        assert kiosk.get(gone.page_url).status_code == 404
+    assert workspace.store.get_draft(legacy) is None
+    assert workspace.store.get_draft(elsewhere.response_id) is not None
 
 
 def test_drafts_untouched_for_days_are_dropped_at_start_up(workspace):

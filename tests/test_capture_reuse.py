@@ -123,9 +123,11 @@ def test_a_remembered_session_still_expires(respondent, client, app, monkeypatch
 def test_a_view_changing_its_session_does_not_change_the_remembered_one(respondent, client):
     respondent.start("visit")
     first = respondent.page_url
-    # Starting a second response changes this browser's session; the first draft is still its own.
-    intro = client.get("/f/visit")
-    client.post("/f/visit", data={"csrf_token": csrf_of(intro.text)})
+    assert client.get(first).status_code == 200  # the cookie is now remembered
+    # Choosing the collector's language changes this browser's session; the draft is still its own.
+    before = client.get_cookie("session").value
+    client.get("/?lang=cy")
+    assert client.get_cookie("session").value != before
     assert client.get(first).status_code == 200
 
 

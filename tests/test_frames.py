@@ -115,9 +115,9 @@ def _pages_of(app, form, lang, ui_lang, seed):
     workspace = app.extensions["workspace"]
     store = workspace.store
     answers = sample_answers(form, random.Random(seed), lang, n=seed)
-    response_id = store.start_response(form.id, form.version, lang, "web", workspace.device_id)
+    response_id = store.start_response(form.id, form.version, lang, "web", workspace.device_id, browser="frames-test")
     with client.session_transaction() as session:
-        session["drafts"] = [response_id]
+        session["browser"] = "frames-test"
     section_of = {q.id: i for i, s in enumerate(form.sections, 1) for q in s.questions}
     for number, section in enumerate(form.sections, 1):
         earlier = {k: v for k, v in answers.items() if section_of[k.split(".")[0]] < number}

@@ -1,11 +1,13 @@
 """The store: durability settings, one response per id under concurrency, migrations, tombstones."""
 
+import collections
 import sqlite3
 import threading
 
 import pytest
 
-from collector.store import Store, migrations, normalise_reference
+from collector.store import Store, migrations, new_reference, normalise_reference
+from collector.store.base import REFERENCE_ALPHABET
 from collector.store.exports import EXPORT_COLUMNS
 
 
@@ -92,6 +94,18 @@ def test_references_are_forgiving_to_type():
     assert normalise_reference("k7p4 qx2m") == "K7P4-QX2M"
     assert normalise_reference("K7P4-QXOM") == "K7P4-QX0M"
     assert normalise_reference("UUUU-UUUU") is None and normalise_reference("short") is None
+
+
+def test_references_use_every_letter_of_the_alphabet_evenly_in_every_place():
+    # A reference is 32 ** 8 possibilities only if each of its 8 letters is drawn evenly from all 32.
+    assert len(set(REFERENCE_ALPHABET)) == 32
+    draws = [new_reference() for _ in range(6400)]
+    assert all(normalise_reference(r) == r and len(r) == 9 and r[4] == "-" for r in draws)
+    for place in (0, 1, 2, 3, 5, 6, 7, 8):
+        counts = collections.Counter(r[place] for r in draws)
+        assert set(counts) == set(REFERENCE_ALPHABET)
+        # 200 expected per letter; a letter twice as likely as it should be would show far beyond this.
+        assert max(counts.values()) < 290 and min(counts.values()) > 115
 
 
 def test_one_index_on_reference_replaces_two_and_keeps_a_reference_once_per_laptop(tmp_path):
@@ -239,6 +253,26 @@ def test_a_kept_draft_is_what_is_stored_and_is_read_without_sqlite(tmp_path):
     assert store.get_draft(rid)["answers"] == {"q": "one"}
     store.submit_response(rid, {"q": "one"})
     assert store.get_draft(rid) is None
+
+
+def test_kept_drafts_are_every_column_as_stored_after_each_kind_of_write(tmp_path):
+    # Writes work out the row they stored instead of reading it back: it must be the row SQLite holds.
+    store = Store(tmp_path / "k.db")
+    event = store.set_event("Fete", "Hall", "2026-07-04")
+    rid = store.start_response("f", "1", "en", "kiosk", "dev", event["id"], browser="b1")
+
+    def as_stored():
+        return Store(tmp_path / "k.db").get_draft(rid)  # read from SQLite, as by another process
+
+    assert store.get_draft(rid) == as_stored()
+    store.save_draft(rid, {"q": "one"})
+    assert store.get_draft(rid) == as_stored()
+    store.save_draft(rid, {"q": "two"}, language="cy")
+    assert store.get_draft(rid) == as_stored()
+    store._kept_drafts.clear()  # as after a restart, or when the kept drafts are full
+    store.save_draft(rid, {"q": "three"})
+    assert store._kept_drafts.get(rid) is not None and store.get_draft(rid) == as_stored()
+    assert as_stored()["browser"] == "b1" and as_stored()["language"] == "cy"
 
 
 def test_a_draft_another_process_dropped_is_not_saved_into_and_says_so(tmp_path):

@@ -65,27 +65,31 @@ class ResponsesMixin:
 
     # -- drafts -------------------------------------------------------------
 
-    def start_response(self, form_id, version, language, source, device_id, event_id=None):
-        """A new response id, given when the form is first shown."""
+    def start_response(self, form_id, version, language, source, device_id, event_id=None, browser=None):
+        """A new response id, given when the form is first shown; browser: the key of the
+        browser that may open the draft (see survey.py), if any."""
         if source not in SOURCES:
             raise StoreError(f"unknown source '{source}'")
         response_id = str(uuid.uuid4())
         stamp = now()
+        row = {"id": response_id, "form_id": form_id, "form_version": version, "language": language, "source": source,
+               "device_id": device_id, "event_id": event_id, "started_at": stamp, "updated_at": stamp, "answers": "{}",
+               "browser": browser}
         with self._write() as db:
-            self._keep_written_draft(db.execute(
-                "insert into drafts (id, form_id, form_version, language, source, device_id, event_id, started_at, updated_at, answers)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}') returning *",
-                [response_id, form_id, version, language, source, device_id, event_id, stamp, stamp],
-            ))
+            db.execute(f"insert into drafts ({', '.join(row)}) values ({', '.join('?' * len(row))})", list(row.values()))
+            self._keep_draft(row)
         return response_id
 
     # Drafts are kept in memory as stored, so the page view after each save reads none from
-    # SQLite (about a tenth of a response's cost at a busy event). Only writes keep them: each row as
-    # the write stored it (RETURNING), once committed, in the writers' turn, so in the order
-    # the writes were made; a read never does, as a write may have committed since it read.
+    # SQLite (about a tenth of a response's cost at a busy event). Only writes keep them: each
+    # row as the write stored it, once committed, in the writers' turn, so in the order the
+    # writes were made; a read never does, as a write may have committed since it read.
     # Another process changes a draft only by dropping it (a response imported from a file,
     # drafts purged when another collector starts): a page view may then still show it, but
     # the next save finds it gone (save_draft gives None), and the survey says so.
+    # A write works out the row it stored rather than reading it back (RETURNING *): Python's
+    # sqlite3 lets go of the GIL for every column of every row it reads, and at a busy event
+    # each of those lets another request's thread in.
     def get_draft(self, response_id):
         """The draft as a dict of its own, its answers decoded and, as stored, under answers_json."""
         row = self._kept_drafts.get(response_id)
@@ -98,15 +102,9 @@ class ResponsesMixin:
         draft["answers"] = json.loads(row["answers"])
         return draft
 
-    def _keep_written_draft(self, cursor):
-        """Keep the draft row a write returned (RETURNING *) once the write has committed;
-        returns it, or None when the write touched no draft."""
-        rows = cursor.fetchall()  # all of them, so that the statement is done before COMMIT
-        if not rows:
-            return None
-        row = dict(zip([c[0] for c in cursor.description], rows[0]))
+    def _keep_draft(self, row):
+        """Keep a draft's row (all its columns, as stored) once the write storing it has committed."""
         self._when_committed(lambda: self._kept_drafts.put(row["id"], row))
-        return row
 
     def _drop_kept_drafts(self, *response_ids):
         """Forget drafts (all of them without ids) once the transaction dropping them has committed."""
@@ -120,20 +118,30 @@ class ResponsesMixin:
         if language:
             changes["language"] = language
         with self._write() as db:
-            row = self._keep_written_draft(db.execute(
-                "update drafts set " + ", ".join(f"{k} = ?" for k in changes) + " where id = ? returning *",
-                [*changes.values(), response_id],
-            ))
-            if row is None:
+            cursor = db.execute("update drafts set " + ", ".join(f"{k} = ?" for k in changes) + " where id = ?",
+                                [*changes.values(), response_id])
+            if cursor.rowcount == 0:
                 self._drop_kept_drafts(response_id)
                 return None
-            return row["answers"]
+            # As it was before this write: kept by this process's last write to it, in its turn,
+            # or (not kept: forgotten when full, or written before this process started) read now.
+            before = self._kept_drafts.get(response_id) or self._one("select * from drafts where id = ?", [response_id])
+            self._keep_draft({**before, **changes})
+            return changes["answers"]
 
     def discard_draft(self, response_id):
         """Drop a response that was started but never sent."""
         with self._write() as db:
             db.execute("delete from drafts where id = ?", [response_id])
             self._drop_kept_drafts(response_id)
+
+    def discard_drafts_of(self, browser):
+        """Drop every draft the browser with this key started; returns how many."""
+        with self._write() as db:
+            gone = [row[0] for row in db.execute("delete from drafts where browser = ? returning id", [browser]).fetchall()]
+            if gone:  # (no ids at all would forget every kept draft)
+                self._drop_kept_drafts(*gone)
+            return len(gone)
 
     def purge_drafts(self, older_than_days):
         """Drop drafts untouched for that many days: never sent, so never consented to."""
@@ -205,6 +213,11 @@ class ResponsesMixin:
     def get_response(self, response_id):
         row = self._one("select * from responses where id = ?", [response_id])
         return self._decode(row) if row else None
+
+    def get_receipt(self, response_id):
+        """What a thank-you page shows of a stored response (its reference, form and language),
+        or None: three columns, not the whole row (see the note on reading rows above)."""
+        return self._one("select reference, form_id, language from responses where id = ?", [response_id])
 
     def find_reference(self, reference):
         ref = normalise_reference(reference)

@@ -213,3 +213,11 @@ def m011_export_index_knows_deleted(db):
     # It replaces the index on (form_id, submitted_at): a response goes into no more indexes.
     db.execute("create index responses_export on responses (form_id, deleted_at, submitted_at)")
     db.execute("drop index idx_responses_form_id_submitted_at")
+
+
+@migrations()
+def m012_drafts_know_their_browser(db):
+    # The browser that started a draft, by the random key its session holds: only that browser
+    # opens it. The session held the ids of its last 20 drafts instead, so its cookie grew to
+    # 700 bytes and changed (to be signed, sent and checked afresh) with every response started.
+    db.execute("alter table drafts add column browser text")
