@@ -10,15 +10,16 @@ from datetime import timedelta
 
 from flask import Flask, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import coordinator, devices, downloads, i18n, outbox, paper, people, privacy, survey, sync_api
 from .context import page_globals
+from .csrf import SignedOnce
 from .sessions import CheckedOnceSessions
 from .workspace import Workspace
 
-csrf = CSRFProtect()
+csrf = SignedOnce()
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

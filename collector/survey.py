@@ -14,7 +14,6 @@ from types import SimpleNamespace
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_from_directory, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 import forms
@@ -23,6 +22,7 @@ from forms.spec import LANGUAGE_NAMES
 from forms.validate import DEFAULT_MAX_LENGTH
 
 from .context import form_or_404, get_forms, get_store, get_workspace, page_globals
+from .csrf import page_token
 from .fields import UnknownField, section_fields
 from .frames import Frames
 from .kept import Kept
@@ -99,7 +99,7 @@ def intro(form_id):
     form = form_or_404(form_id)
     lang = _pick_language(form, request.args.get("lang"))
     g.response_language = lang
-    return _framed(("intro", form.id, form.version, lang), {"csrf": generate_csrf()},
+    return _framed(("intro", form.id, form.version, lang), {"csrf": page_token()},
                    lambda v: render_template("intro.html", form=form, lang=lang, csrf_token=lambda: v["csrf"]))
 
 
@@ -206,7 +206,7 @@ def _render_page(form, draft, number, raw, clean, errors, status=200, visible=No
         # What the page's outbox needs to send the whole response by itself.
         "others": json.dumps({k: v for k, v in raw.items() if section_of(k) != number - 1}, ensure_ascii=False),
         "token": draft_token(draft["id"]),
-        "csrf": generate_csrf(),
+        "csrf": page_token(),
     }
 
     def draw(v):
