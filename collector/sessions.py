@@ -1,12 +1,12 @@
 """Flask's signed-cookie sessions, with each distinct cookie's signature checked once.
 
 A tablet sends the same session cookie with every request until its session changes
-(rarely: when the collector's language is chosen; see survey._owns), and opening it costs a key derivation, an HMAC,
-base64, zlib and JSON on every request: a noticeable share of the laptop's one core
-at a busy event. The same cookie text carries the same signature, already checked
-with this app's key, so what it holds and when it was signed are remembered; its age
-is still checked on every request, and anything unknown or too old takes Flask's
-own path.
+(rarely: when the collector's language is chosen; see survey._owns), and opening it
+costs a key derivation, an HMAC, base64, zlib and JSON on every request: a noticeable
+share of the laptop's one core at a busy event. The same cookie text carries the same
+signature, already checked with this app's key, so what it holds and when it was signed
+are remembered; its age is still checked on every request, and anything unknown or too
+old takes Flask's own path.
 """
 
 import json
