@@ -70,4 +70,5 @@ def _posted_token_is_kept():
     key = _key()
     kept = current_app.extensions["csrf_tokens"].get(key) if key else None
     posted = request.form.get(FIELD)
-    return bool(kept and posted) and hmac.compare_digest(posted, kept)
+    # As bytes: compare_digest refuses text that is not ASCII (a tampered token may be anything).
+    return bool(kept and posted) and hmac.compare_digest(posted.encode(), kept.encode())

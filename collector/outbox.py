@@ -62,7 +62,8 @@ def receive(response_id):
     if not isinstance(data, dict):
         return error(400, _("Send the response as a JSON object."))
     token = data.get("token")
-    if not isinstance(token, str) or not hmac.compare_digest(token, draft_token(response_id)):
+    # As bytes: compare_digest refuses text that is not ASCII, and a token sent may be anything.
+    if not isinstance(token, str) or not hmac.compare_digest(token.encode(), draft_token(response_id).encode()):
         return error(403, _("This response was not started on this collector."))
     store = get_store()
     existing = store.get_response(response_id)

@@ -1,8 +1,8 @@
 """Flask's signed-cookie sessions, with each distinct cookie's signature checked once.
 
 A tablet sends the same session cookie with every request until its session changes
-(rarely: when the collector's language is chosen; see survey._owns), and opening it
-costs a key derivation, an HMAC, base64, zlib and JSON on every request: a noticeable
+(rarely: when the collector's language is chosen, or to sign it again halfway through
+its life; see survey._owns), and opening it costs a key derivation, an HMAC, base64, zlib and JSON on every request: a noticeable
 share of the laptop's one core at a busy event. The same cookie text carries the same
 signature, already checked with this app's key, so what it holds and when it was signed
 are remembered; its age is still checked on every request, and anything unknown or too
@@ -45,7 +45,13 @@ class CheckedOnceSessions(SecureCookieSessionInterface):
             plain = _plain(data)
             known = self.checked.put(key, (int(signed_at.timestamp()), json.dumps(data) if plain else self.serializer.dumps(data), plain))
         # Made afresh from JSON each time, so a view changing its session cannot change what is remembered.
-        return self.session_class(json.loads(known[1]) if known[2] else self.serializer.loads(known[1]))
+        session = self.session_class(json.loads(known[1]) if known[2] else self.serializer.loads(known[1]))
+        if int(time.time()) - known[0] > max_age // 2:
+            # In use and past half its life: signed again with this response, so a tablet in use all
+            # day keeps its session (and its drafts) however long ago the session began. A session
+            # left unused for its whole life still runs out.
+            session.modified = True
+        return session
 
 
 def _plain(value):

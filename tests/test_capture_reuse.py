@@ -120,6 +120,22 @@ def test_a_remembered_session_still_expires(respondent, client, app, monkeypatch
     assert client.get(respondent.page_url).status_code == 404
 
 
+def test_a_session_in_use_is_signed_again_and_outlives_its_first_lifetime(client, workspace, app, monkeypatch):
+    # A tablet handed from person to person all day: its session began hours before the person now
+    # filling in a form, whose Next must still save (the cookie no longer changes with each Start).
+    real = __import__("time").time
+    offset = [0.0]
+    monkeypatch.setattr("time.time", lambda: real() + offset[0])
+    life = app.permanent_session_lifetime.total_seconds()
+    Respondent(client).start("visit")
+    offset[0] = life * 0.9  # the next person, most of a session's life later
+    person = Respondent(client)
+    person.start("visit")
+    offset[0] = life * 1.1  # past the life of the session as first signed
+    page = person.send(visited="yes", how_often="weekly")
+    assert page.status_code == 200 and workspace.store.get_draft(person.response_id)["answers"]["how_often"] == "weekly"
+
+
 def test_a_view_changing_its_session_does_not_change_the_remembered_one(respondent, client):
     respondent.start("visit")
     first = respondent.page_url

@@ -51,7 +51,9 @@ def test_another_sessions_token_is_refused_though_each_is_kept(app, respondent, 
     assert workspace.store.get_draft(respondent.response_id)["answers"] == {}
 
 
-@pytest.mark.parametrize("change", [lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"), lambda t: "", lambda t: t + "x"])
+@pytest.mark.parametrize("change", [lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"), lambda t: "", lambda t: t + "x",
+                                    lambda t: t[:-1] + "é", lambda t: "’" * len(t)],
+                         ids=["changed", "missing", "longer", "not-ascii", "quotes"])
 def test_a_changed_or_missing_token_is_refused(respondent, workspace, change):
     page = respondent.start("visit")
     answer = respondent.client.post(respondent.page_url, data={"csrf_token": change(csrf_of(page.text)), "_action": "next", "visited": "no"})

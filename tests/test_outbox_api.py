@@ -39,9 +39,10 @@ def test_re_sending_stores_nothing_new_and_gives_the_same_reference(client, star
     assert workspace.store.get_response(response_id)["answers"]["visited"] == "yes"
 
 
-def test_a_wrong_token_is_refused_and_nothing_stored(client, started, workspace):
+@pytest.mark.parametrize("wrong", ["guessed", "café", "’’’"])
+def test_a_wrong_token_is_refused_and_nothing_stored(client, started, workspace, wrong):
     response_id, _ = started
-    reply = send(client, response_id, "guessed")
+    reply = send(client, response_id, wrong)
     assert reply.status_code == 403
     assert reply.get_json() == {"ok": False, "status": 403, "error": "This response was not started on this collector.", "errors": {}}
     assert workspace.store.count_responses() == 0

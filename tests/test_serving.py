@@ -179,9 +179,9 @@ def test_a_connection_whose_thread_is_sending_is_left_out_of_the_loops_turn():
         server.close()
 
 
-def test_the_event_loop_does_not_spin_while_threads_send_answers():
-    """Stock waitress goes round its loop over and over while a thread sends (about 165 turns a
-    request at 200 tablets): each turn finds output it cannot take the lock to send."""
+def _loop_turns_per_request(channel_class):
+    """Turns of the event loop per request, 20 clients each making 30 requests for a 20 KB
+    answer written in parts, with a little work between parts, as a page is."""
     body = b"x" * 20_000
 
     def app(environ, start_response):
@@ -195,6 +195,7 @@ def test_the_event_loop_does_not_spin_while_threads_send_answers():
         return parts()
 
     server = serving.make_server(app, "127.0.0.1", 0, 4, connection_limit=100)
+    server.channel_class = channel_class
     turns = [0]
 
     def loop(timeout, map, use_poll):
@@ -221,13 +222,24 @@ def test_the_event_loop_does_not_spin_while_threads_send_answers():
             t.start()
         for t in threads:
             t.join(30)
-        per_request = (turns[0] - before) / (clients * each)
+        return (turns[0] - before) / (clients * each)
     finally:
         serving.stop(server)
         runner.join(5)
+
+
+def test_the_event_loop_does_not_spin_while_threads_send_answers():
+    """Stock waitress goes round its loop over and over while a thread sends (about 165 turns a
+    request at 200 tablets): each turn finds output it cannot take the lock to send."""
+    per_request = _loop_turns_per_request(serving.QuietChannel)
     # Each request needs at most a turn to read it and one to finish it; events that arrive
-    # together share a turn. Stock waitress took 1.3 to 1.8 turns a request here, QuietChannel 0.3 to 0.5.
-    assert per_request <= 1.0, f"{per_request:.2f} turns of the event loop per request"
+    # together share a turn. On a quiet machine stock waitress took 1.3 to 1.8 turns a request
+    # here, QuietChannel 0.3 to 0.5.
+    if per_request > 1.0:
+        # A busy machine (other work on its cores) makes turns dearer and events arrive apart;
+        # then stock waitress spins far more (20 to 40 turns a request with four busy loops).
+        stock = _loop_turns_per_request(HTTPChannel)
+        assert per_request <= stock / 3, f"{per_request:.2f} turns of the event loop per request, stock waitress {stock:.2f}"
 
 
 def _download(port, path, wait=0.0, pace=0.0, first=None):

@@ -106,6 +106,11 @@ def test_references_use_every_letter_of_the_alphabet_evenly_in_every_place():
         assert set(counts) == set(REFERENCE_ALPHABET)
         # 200 expected per letter; a letter twice as likely as it should be would show far beyond this.
         assert max(counts.values()) < 290 and min(counts.values()) > 115
+    # And the places are drawn apart: 40 bits a reference, so 6,400 draws repeat none, and
+    # neighbouring letters take (nearly) all 1,024 pairs.
+    assert len(set(draws)) == len(draws)
+    for place in (0, 1, 2, 5, 6, 7):
+        assert len({(r[place], r[place + 1]) for r in draws}) > 1000
 
 
 def test_one_index_on_reference_replaces_two_and_keeps_a_reference_once_per_laptop(tmp_path):
