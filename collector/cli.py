@@ -228,13 +228,15 @@ def event_set(workspace, name, venue, date_):
     """
     from datetime import date
 
+    from .uktime import uk_today
+
     if date_:
         try:
             date_ = date.fromisoformat(date_).isoformat()
         except ValueError:
             raise click.BadParameter(f"'{date_}' is not a date like 2026-07-04.", param_hint="--date")
     else:
-        date_ = date.today().isoformat()
+        date_ = uk_today().isoformat()
     event = workspace.store.set_event(name, venue, date_)
     click.echo(f"Current event: {event['name']}" + (f", {event['venue']}" if event["venue"] else "") + f", {event['date']}")
 
@@ -438,7 +440,7 @@ def report(workspace, form_id, out, lang, threshold):
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="The file to write (default: FORM.csv, .xlsx, .jsonl or .sqlite here); '-' writes CSV or JSON to the terminal.")
 @click.option("--labels/--codes", default=False, help="Write choices as their labels, in each response's language, or as stored codes (the default).")
-@click.option("--since", metavar="DATE", help="Only responses sent on or after this day (YYYY-MM-DD, local time) or time (2026-07-04T14:30).")
+@click.option("--since", metavar="DATE", help="Only responses sent on or after this day (YYYY-MM-DD) or time (2026-07-04T14:30), in UK time.")
 @click.option("--source", type=click.Choice(["web", "kiosk", "paper"]), help="Only responses from this source.")
 @click.option("--event", metavar="NAME", help="Only responses recorded at the event of this name.")
 @click.option("--include-personal", is_flag=True, help="Include answers to questions marked personal (names, emails, phone numbers); the export is recorded in the audit log.")

@@ -10,13 +10,14 @@ many responses there are; nothing here runs SQL.
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 import forms
 from forms import OTHER, other_key
 
 from .export_cells import WORDS, label_value, option_names, question_cells, question_reads
 from .store import SOURCES
+from .uktime import uk_time
 
 # (column, what it holds): the response's own details, before its answers.
 META = (
@@ -131,19 +132,17 @@ def merge_columns(current, older):
 
 
 def parse_since(text):
-    """A date (local midnight) or a date and time, as the UTC time the store compares with."""
+    """A day (from its midnight) or a day and time, in UK time unless the text gives its zone,
+    as the UTC time the store compares with."""
     text = str(text).strip()
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
-            stamp = datetime(day.year, day.month, day.day).astimezone()
+            stamp = uk_time(date.fromisoformat(text))
         else:
-            stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            if stamp.tzinfo is None:
-                stamp = stamp.astimezone()
+            stamp = uk_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
         raise ExportError(f"'{text}' is not a date like 2026-07-04 (or a date and time like 2026-07-04T14:30).") from None
-    return stamp.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return stamp.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def find_event_ids(store, name):

@@ -6,15 +6,16 @@ page, else the browser's preference.
 """
 
 import weakref
-from datetime import datetime
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_datetime, get_timezone
+from babel.dates import format_datetime
 from flask import g, has_app_context, request, session
 from flask_babel import Babel, get_locale, get_translations, gettext
 from jinja2 import pass_context
 from markupsafe import Markup
+
+from .uktime import UK_TIME, parse_stamp
 
 UI_LANGUAGES = ("en", "cy")
 
@@ -55,21 +56,14 @@ def compile_catalogues():
             pass  # A read-only install ships its .mo files already compiled.
 
 
-# Stored times are UTC; the people reading them are in the UK.
-UK_TIME = get_timezone("Europe/London")
-
-
 def when(stamp):
     """A stored time (ISO 8601, UTC) as people read it, in UK time and the interface's
     language: "4 Jul 2026, 11:00" (British Summer Time), "22 Tach 2026, 11:31". Text that
     is not such a time is shown as it is; nothing is shown for none."""
     if not stamp:
         return ""
-    try:
-        moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-    except ValueError:
-        return stamp
-    if moment.tzinfo is None:
+    moment = parse_stamp(stamp)
+    if moment is None:
         return stamp
     try:
         return format_datetime(moment, "d MMM y, HH:mm", tzinfo=UK_TIME, locale=get_locale() or "en")

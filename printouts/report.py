@@ -106,7 +106,7 @@ def _threshold(threshold):
 
 def _made_on(title_date):
     if title_date is None:
-        return date.today()
+        return datetime.now(fig.UK_TIME).date()
     if isinstance(title_date, datetime):
         return title_date.date()
     if isinstance(title_date, date):
@@ -209,7 +209,7 @@ class _Report:
                 rows.append((self.say("no_event"), by_event[None]))
             blocks.append(self.table_block("by_event", "event", rows))
 
-        by_day = Counter(fig.local_day(r.get("submitted_at")) for r in self.responses)
+        by_day = Counter(fig.uk_day(r.get("submitted_at")) for r in self.responses)
         days = sorted((d for d in by_day if d is not None))
         rows = [(long_date(d, self.lang), by_day[d]) for d in days]
         if None in by_day:

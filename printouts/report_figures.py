@@ -9,8 +9,12 @@ import statistics
 from collections import Counter
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from forms import OTHER, other_key
+
+# As collector/uktime.py (printouts does not import the collector): the report's readers count days in the UK.
+UK_TIME = ZoneInfo("Europe/London")
 
 
 def is_answered(value):
@@ -165,8 +169,9 @@ def suppressed(counts, threshold):
     return hidden
 
 
-def local_day(stamp):
-    """The local calendar day a response was sent on, from its UTC timestamp, or None."""
+def uk_day(stamp):
+    """The UK calendar day a response was sent on, from its UTC timestamp, or None: the
+    day as the people reading the report count it, whatever zone the laptop is set to."""
     if not stamp:
         return None
     try:
@@ -174,5 +179,8 @@ def local_day(stamp):
     except ValueError:
         return None
     if when.tzinfo is not None:
-        when = when.astimezone()
+        try:
+            when = when.astimezone(UK_TIME)
+        except OverflowError:  # the very edge of the calendar
+            pass
     return when.date()

@@ -5,7 +5,6 @@ import io
 import json
 import sqlite3
 import uuid
-from datetime import datetime, timezone
 
 import openpyxl
 import pytest
@@ -80,8 +79,8 @@ def test_personal_answers_need_include_personal_and_every_export_is_audited(run,
     assert csv_rows((tmp_path / "all.csv").read_text("utf-8"))[1][0]["email"] == "me@example.com"
     first, second = workspace.store.audit_log("export")
     assert first["actor"] == "cli" and first["detail"]["include_personal"] is False
-    midnight = datetime(2026, 6, 1).astimezone().astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert first["detail"]["filters"] == {"since": midnight, "source": "web", "event": None}
+    # Midnight at the start of 1 June in the UK (British Summer Time), in UTC.
+    assert first["detail"]["filters"] == {"since": "2026-05-31T23:00:00Z", "source": "web", "event": None}
     assert first["detail"]["form"] == "visit" and first["detail"]["format"] == "csv" and first["detail"]["responses"] == 1
     assert second["detail"]["include_personal"] is True and second["detail"]["out"] == str(tmp_path / "all.csv")
 

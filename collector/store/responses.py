@@ -3,8 +3,10 @@
 import json
 import sqlite3
 import uuid
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+from ..uktime import uk_day
 from .base import SOURCES, StoreError, _json, new_reference, normalise_reference, now
 
 
@@ -314,10 +316,22 @@ class ResponsesMixin:
         allowed = {"form_id", "source", "device_id", "event_id", "language", "day"}
         if column not in allowed:
             raise StoreError(f"cannot group by {column}")
-        expr = "date(submitted_at, 'localtime')" if column == "day" else column
         where, args = self._filters(form_id)
-        sql = f"select {expr} as k, count(*) from responses where {where} group by k order by k"
+        if column == "day":
+            return self._tally_uk_days(where, args)
+        sql = f"select {column} as k, count(*) from responses where {where} group by k order by k"
         return [(k, n) for k, n in self.db.execute(sql, args).fetchall()]
+
+    def _tally_uk_days(self, where, args):
+        """[(UK day 'YYYY-MM-DD', count)], oldest first (None first, for times that are not times).
+        SQLite knows only UTC and the laptop's own zone, so it counts by UTC hour and each hour is
+        given its UK day here: the UK's offsets from UTC are whole hours."""
+        sql = f"select strftime('%Y-%m-%dT%H', submitted_at) as k, count(*) from responses where {where} group by k"
+        days = Counter()
+        for hour, n in self.db.execute(sql, args).fetchall():
+            day = uk_day(hour + ":00:00Z") if hour else None
+            days[day.isoformat() if day else None] += n
+        return sorted(days.items(), key=lambda item: (item[0] is not None, item[0] or ""))
 
     def answers_of(self, form_id, version):
         """Every live response's answers to one version of a form: for the per-question summary."""
