@@ -125,10 +125,10 @@ class ResponsesMixin:
             if cursor.rowcount == 0:
                 self._drop_kept_drafts(response_id)
                 return None
-            # As it was before this write: kept by this process's last write to it, in its turn,
-            # or (not kept: forgotten when full, or written before this process started) read now.
-            before = self._kept_drafts.get(response_id) or self._one("select * from drafts where id = ?", [response_id])
-            self._keep_draft({**before, **changes})
+            # The row as kept by this process's last write to it, in its turn; or, not kept (forgotten
+            # when full, or written before this process started), as this transaction now reads it.
+            row = self._kept_drafts.get(response_id) or self._one("select * from drafts where id = ?", [response_id])
+            self._keep_draft({**row, **changes})
             return changes["answers"]
 
     def discard_draft(self, response_id):
