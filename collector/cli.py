@@ -486,11 +486,18 @@ def export(workspace, form_id, fmt, out, labels, since, source, event, include_p
         if str(out) == "-":
             for chunk in text_chunks(plan, fmt, bom=bom, text_row=not no_question_text):
                 sys.stdout.write(chunk)
-            return
-        with click.progressbar(length=detail["responses"], label=f"Exporting {form.id}", file=sys.stderr) as bar:
-            write_export(plan, fmt, out, bom=bom, text_row=not no_question_text, progress=bar.update)
+        else:
+            with click.progressbar(length=detail["responses"], label=f"Exporting {form.id}", file=sys.stderr) as bar:
+                write_export(plan, fmt, out, bom=bom, text_row=not no_question_text, progress=bar.update)
     except ExportError as exc:
         raise click.ClickException(str(exc))
+    unopened = plan.unopened[0] if workspace.is_hub else 0
+    if unopened:
+        click.echo(f"warning: the personal answers of {unopened} response{'s' if unopened != 1 else ''} could not be opened with"
+                   " this hub's key, and show as [sealed]: the laptop that took them sealed them for another hub (it was"
+                   " paired with that one then). Only that hub's key opens them.", err=True)
+    if str(out) == "-":
+        return
     left_out = f" Personal answers left out: {', '.join(plan.left_out)}." if plan.left_out else ""
     click.echo(f"Wrote {out}: {detail['responses']} responses, {len(plan.columns)} columns.{left_out}")
 

@@ -173,6 +173,9 @@ class Export:
         self.store = store
         self.form = form
         self._count = None
+        # Responses whose personal answers were sealed where this workspace cannot open them (shown
+        # as [sealed]): on a laptop, all that are sealed; at the hub, those sealed for another hub's key.
+        self.unopened = [0]
         # The form versions the responses were answered on, as plan_export found them (None: not known).
         self.used = None
         # What plan_export needs to plan this export again (in another process: export_write).
@@ -253,7 +256,7 @@ class Export:
 
     def _batches(self):
         return self.store.iter_response_batches(self.form.id, self.since, self.source, self.event_ids,
-                                                with_personal=self.personal_keys)
+                                                with_personal=self.personal_keys, unopened=self.unopened)
 
     def _meta(self, r):
         device, event = r["device_id"], r["event_id"]
@@ -343,7 +346,8 @@ class Export:
         finishers = {}
         by_language = self.labels  # codes are the same in every language
         for batch in self.store.iter_answer_columns(self.form.id, self.reads, self.since, self.source, self.event_ids,
-                                                    text=text, personal=self.personal_keys, part=part):
+                                                    text=text, personal=self.personal_keys, part=part,
+                                                    unopened=self.unopened):
             groups = {}
             for i, (version, language) in enumerate(zip(batch[2], batch[3])):
                 groups.setdefault((version, language) if by_language else version, []).append(i)

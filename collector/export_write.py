@@ -299,7 +299,8 @@ def write_csv_shared(export, path, bom=False, text_row=True, progress=None):
                     f.write(chunk)
                 f.flush()
                 for future, spill in zip(later, spills):
-                    written = future.result()
+                    written, unopened = future.result()
+                    export.unopened[0] += unopened
                     with open(spill, "rb") as rows:
                         _append(rows, f.buffer)
                     if progress:
@@ -337,7 +338,7 @@ def _yield_to_others():
 def write_csv_part(where, form_id, version, options, part, path):
     """In a process of its own: plan the same export again and write one part of its rows, as CSV
     without a header, to path. where is the workspace's folder, or a store's database file.
-    Returns how many rows it wrote."""
+    Returns how many rows it wrote, and how many of them had personal answers it could not open."""
     import forms
 
     from .export import plan_export
@@ -352,6 +353,6 @@ def write_csv_part(where, form_id, version, options, part, path):
         with _cyclic_gc_paused(), open(path, "w", encoding="utf-8", newline="") as f:
             for chunk in csv_chunks(export, part, written.append):
                 f.write(chunk)
-        return sum(written)
+        return sum(written), export.unopened[0]
     finally:
         store.close()

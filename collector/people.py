@@ -55,11 +55,14 @@ def _readable(row):
         return [(key, str(value)) for key, value in answers.items()], sealed
     lang = row["language"] if row["language"] in form.languages else form.languages[0]
     rows = []
+    # At the hub, answers sealed for another hub's key (a laptop paired with that one then).
+    unreadable = _("Sealed for another hub: this hub cannot open it.") if get_workspace().is_hub else \
+        _("Sealed: only the office's hub can read this.")
     for q in form.questions:
         if not q.answerable:
             continue
         if q.personal and sealed:
-            rows.append((q.label.pick(lang), _("Sealed: only the office's hub can read this.")))
+            rows.append((q.label.pick(lang), unreadable))
         elif q.id in answers:
             rows.append((q.label.pick(lang), show_answer(q, answers, lang)))
     return rows, sealed

@@ -327,6 +327,27 @@ def test_the_hub_keeps_personal_answers_sealed_and_opens_them_for_an_export(hub,
     email = [c.key for c in plan.columns].index("email")
     cells = [row[email] for batch in plan.rows() for row in batch]
     assert sorted(cells, key=str) == [None] + ["[sealed]"] * 6
+    assert plan.unopened == [6]
+    # ... and the coordinator is told so, by the export and by the response's pages at this hub.
+    for shared in (False, True):
+        monkeypatch.setattr(export_write, "SHARED_FROM", 0 if shared else 10**9)
+        monkeypatch.setattr(export_write, "_cores", lambda: 2)
+        out = tmp_path / f"other-{shared}.csv"
+        result = CliRunner().invoke(main, ["-w", str(hub_ws.path), "export", "visit", "--include-personal", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert "the personal answers of 6 responses could not be opened with this hub's key" in result.output
+        assert sorted(r["email"] for r in list(csv.DictReader(out.open(encoding="utf-8")))[1:]) == [""] + ["[sealed]"] * 6
+    from collector.app import create_app
+    from conftest import Coordinator
+
+    coordinator = Coordinator(create_app(other, {"TESTING": True}).test_client(), other)
+    coordinator.sign_in()
+    sealed_one = next(r["id"] for r in other.store.list_responses("visit") if r["personal_key"])
+    page = coordinator.client.get(f"/coordinator/responses/{sealed_one}")
+    assert "Sealed for another hub: this hub cannot open it." in page.text and "only the office" not in page.text
+    page = coordinator.client.get(f"/coordinator/people/{sealed_one}")
+    assert "sealed for another hub's key" in page.text and "Sealed for another hub: this hub cannot open it." in page.text
+    assert "office" not in page.text
 
 
 def test_personal_answers_of_a_response_erased_at_the_hub_are_not_taken(hub, pair_laptop):

@@ -40,17 +40,18 @@ class ExportsMixin:
         sql = f"select form_version, count(*) from responses where {where} group by form_version order by min(submitted_at)"
         return [(v, n) for v, n in self.db.execute(sql, args).fetchall()]
 
-    def iter_response_batches(self, form_id, since=None, source=None, event_ids=None, size=2000, with_personal=()):
+    def iter_response_batches(self, form_id, since=None, source=None, event_ids=None, size=2000, with_personal=(),
+                              unopened=None):
         """A form's live responses in the order they were sent, as lists of at most size rows
         ({column: value} with EXPORT_COLUMNS, answers decoded).
 
         since is a UTC time as stored ('2026-07-04T00:00:00Z'); event_ids, when
         given, keeps only responses recorded at those events. with_personal (the
         personal answer keys) puts the personal answers back among the others, or
-        SEALED for each where this workspace cannot open them.
+        SEALED for each where this workspace cannot open them (counted in unopened[0]).
         """
         columns = ", ".join(EXPORT_COLUMNS) + (f", {PERSONAL_SOURCE}" if with_personal else "")
-        readable = self._personal_reader(with_personal)
+        readable = self._personal_reader(with_personal, unopened)
         for rows in self._keyset_batches(columns, form_id, since, source, event_ids, size):
             batch = [dict(zip(EXPORT_COLUMNS, row)) for row in rows]
             for row, raw in zip(batch, rows):
@@ -59,10 +60,10 @@ class ExportsMixin:
                     row["answers"].update(json.loads(readable(raw[len(EXPORT_COLUMNS)])))
             yield batch
 
-    def _personal_reader(self, keys):
+    def _personal_reader(self, keys, unopened=None):
         """readable(data) -> the JSON text of a personal row's data as kept: as it is where it
         is open, opened where it is sealed and this workspace can open it (the hub), else
-        SEALED for each of keys."""
+        SEALED for each of keys, counted in unopened[0] when given."""
         marks = json.dumps({k: SEALED for k in sorted(keys)})
         open_text = self.privacy.open_text if self.privacy is not None else (lambda data: None)
 
@@ -70,12 +71,16 @@ class ExportsMixin:
             if data.startswith("{"):
                 return data
             opened = open_text(data)
-            return marks if opened is None else opened
+            if opened is None:
+                if unopened is not None:
+                    unopened[0] += 1
+                return marks
+            return opened
 
         return readable
 
     def iter_answer_columns(self, form_id, reads, since=None, source=None, event_ids=None, size=2000, text=False,
-                            personal=frozenset(), part=(None, None)):
+                            personal=frozenset(), part=(None, None), unopened=None):
         """A form's live responses in the order they were sent, at most size at a time, as lists
         of columns: the EXPORT_META columns, then one column of values per read.
 
@@ -91,12 +96,13 @@ class ExportsMixin:
         instead, '' where there is nothing, numbers written as Python writes
         them. Filters are those of iter_response_batches. Reads whose first key
         is in personal read the response's personal answers, kept apart (opened
-        where they are sealed and this workspace can open them). part, from
+        where they are sealed and this workspace can open them; those it cannot are
+        counted in unopened[0], when given). part, from
         split_for_export, keeps only the responses after its first key and up
         to its second.
         """
         read = AnswerReader(reads, personal, text)
-        read.readable = self._personal_reader(read.personal)
+        read.readable = self._personal_reader(read.personal, unopened)
         meta = [f"ifnull(cast({c} as text), '')" if text else c for c in EXPORT_META]
         columns = ", ".join([*meta, "answers"] + ([PERSONAL_SOURCE] if read.personal else []))
         for rows in self._keyset_batches(columns, form_id, since, source, event_ids, size, *part):
