@@ -47,4 +47,3 @@ def uk_time(day_or_moment):
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UK_TIME)
     return moment.astimezone(timezone.utc)
-
