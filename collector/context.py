@@ -27,6 +27,8 @@ def page_globals():
         "workspace": workspace,
         "kiosk_idle_seconds": app.config.get("KIOSK_IDLE_SECONDS") or workspace.setting("kiosk_idle_minutes") * 60,
         "kiosk_thanks_seconds": app.config.get("KIOSK_THANKS_SECONDS") or workspace.setting("kiosk_thanks_seconds"),
+        # How long a browser keeps what was typed into a response never sent (outbox.js): as the laptop.
+        "draft_days": workspace.setting("draft_days"),
     }
 
 

@@ -229,11 +229,12 @@ def _render_page(form, draft, number, raw, clean, errors, status=200, visible=No
 
 def _framed(key, values, draw, in_addresses=()):
     """The page drawn by draw, from its frame (see frames.py). The key is completed with what
-    every page depends on besides: the interface's language, where the app is served, the kiosk."""
+    every page depends on besides: the interface's language, where the app is served, the kiosk,
+    how long a browser keeps typing never sent (base.html's data-keep-days)."""
     frames = current_app.extensions["frames"]
     settings = page_globals()
     key += (str(get_locale()), request.script_root, settings["kiosk"], settings["kiosk_idle_seconds"],
-            settings["kiosk_thanks_seconds"])
+            settings["kiosk_thanks_seconds"], settings["draft_days"])
     return frames.page(key, draw, values, in_addresses)
 
 

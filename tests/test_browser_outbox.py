@@ -93,6 +93,27 @@ def test_reload_and_a_reopened_tab_restore_every_answer(live, phone):
     expect(again.get_by_label("4")).to_be_checked()
 
 
+def test_typing_in_a_response_never_sent_is_dropped_when_the_laptop_would_drop_it(live, phone, workspace):
+    # draft_days is 7 by default: what a browser typed into a response never sent goes after 7 days too.
+    assert workspace.setting("draft_days") == 7
+    phone.goto(live.url + "/f/visit")
+    phone.get_by_role("button", name="Start").click()
+    phone.get_by_label("Yes").check()  # typed, kept in the browser
+    mine = "collector:draft:" + phone.url.split("/")[4]
+    phone.evaluate("""() => {
+        const day = 86400000, record = (at) => JSON.stringify({base: "x", pages: {"1": {visited: "yes"}}, at: at});
+        localStorage.setItem("collector:draft:left-8-days-ago", record(Date.now() - 8 * day));
+        localStorage.setItem("collector:draft:left-6-days-ago", record(Date.now() - 6 * day));
+        localStorage.setItem("collector:draft:from-before-dating", JSON.stringify({base: "x", pages: {}}));
+    }""")
+    phone.reload()
+    expect(phone.get_by_label("Yes")).to_be_checked()  # this response's typing is still there
+    kept = phone.evaluate("() => Object.fromEntries(Object.keys(localStorage).map(k => [k, JSON.parse(localStorage.getItem(k))]))")
+    assert "collector:draft:left-8-days-ago" not in kept
+    assert "collector:draft:left-6-days-ago" in kept and mine in kept
+    assert isinstance(kept["collector:draft:from-before-dating"]["at"], (int, float))  # dated now, gone 7 days on
+
+
 def test_two_tabs_with_the_same_draft_give_one_response(live, phone, workspace):
     start_visit(phone, live)
     second = phone.context.new_page()

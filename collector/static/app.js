@@ -128,6 +128,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    /* First, so that no page puts back typing the laptop has let go of. */
+    if (window.CollectorOutbox) window.CollectorOutbox.dropOldDrafts(parseInt(document.body.dataset.keepDays || "0", 10));
     document.querySelectorAll("form.survey").forEach(setUpSurvey);
     /* Only where the browser allows it: localhost, or `collector serve --https`. */
     if ("serviceWorker" in navigator && window.isSecureContext) {

@@ -6,7 +6,7 @@
 
    Storage keys:
      collector:outbox          {response id: entry to send}
-     collector:draft:<id>      {base: the server's save time, pages: {n: fields}}
+     collector:draft:<id>      {base: the server's save time, pages: {n: fields}, at: when typed, by this browser's clock}
 */
 (function () {
   "use strict";
@@ -125,7 +125,36 @@
     var record = read(DRAFT + id);
     if (!record || record.base !== form.dataset.saved) record = { base: form.dataset.saved, pages: {} };
     record.pages[form.dataset.page] = fieldsOf(form);
+    record.at = Date.now();
     write(DRAFT + id, record);
+  }
+
+  /* What was typed into a response never sent is not kept for ever: it goes once the laptop
+     would have dropped the response itself (its draft_days setting), by this browser's clock.
+     A copy from before copies were dated is dated now. Finished responses waiting in the
+     outbox are never dropped here. */
+  function dropOldDrafts(days) {
+    if (!(days > 0)) return;
+    var now = Date.now();
+    var keys = [];
+    try {
+      for (var i = 0; i < window.localStorage.length; i++) {
+        var key = window.localStorage.key(i);
+        if (key && key.indexOf(DRAFT) === 0) keys.push(key);
+      }
+    } catch (e) {
+      return; /* storage switched off */
+    }
+    keys.forEach(function (key) {
+      var record = read(key);
+      if (!record) return;
+      if (typeof record.at !== "number") {
+        record.at = now;
+        write(key, record);
+      } else if (now - record.at > days * 86400000) {
+        write(key, null);
+      }
+    });
   }
 
   /* Put back what was typed on this page since the laptop last saved it.
@@ -237,7 +266,7 @@
   }
 
   window.CollectorOutbox = {
-    answersOf: answersOf, autosave: autosave, restore: restore, keep: keep, forget: forget,
+    answersOf: answersOf, autosave: autosave, restore: restore, dropOldDrafts: dropOldDrafts, keep: keep, forget: forget,
     deliver: deliver, flush: flush, flushNow: flushNow, entries: entries, download: download, clearAllButOutbox: clearAllButOutbox
   };
 })();
