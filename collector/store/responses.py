@@ -109,9 +109,13 @@ class ResponsesMixin:
         self._when_committed(lambda: self._kept_drafts.put(row["id"], row))
 
     def _drop_kept_drafts(self, *response_ids):
-        """Forget drafts (all of them without ids) once the transaction dropping them has committed."""
+        """Forget these drafts once the transaction dropping them has committed."""
         kept = self._kept_drafts
-        self._when_committed(lambda: [kept.take(i) for i in response_ids] if response_ids else kept.clear())
+        self._when_committed(lambda: [kept.take(i) for i in response_ids])
+
+    def _drop_all_kept_drafts(self):
+        """Forget every kept draft once the transaction dropping some (which, not known) has committed."""
+        self._when_committed(self._kept_drafts.clear)
 
     def save_draft(self, response_id, answers, language=None):
         """Keep what was typed so far; Back and Next never lose an answer. Returns the
@@ -141,15 +145,14 @@ class ResponsesMixin:
         """Drop every draft the browser with this key started; returns how many."""
         with self._write() as db:
             gone = [row[0] for row in db.execute("delete from drafts where browser = ? returning id", [browser]).fetchall()]
-            if gone:  # (no ids at all would forget every kept draft)
-                self._drop_kept_drafts(*gone)
+            self._drop_kept_drafts(*gone)
             return len(gone)
 
     def purge_drafts(self, older_than_days):
         """Drop drafts untouched for that many days: never sent, so never consented to."""
         cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than_days)).isoformat(timespec="seconds").replace("+00:00", "Z")
         with self._write() as db:
-            self._drop_kept_drafts()
+            self._drop_all_kept_drafts()
             return db.execute("delete from drafts where updated_at < ?", [cutoff]).rowcount
 
     # -- responses ----------------------------------------------------------
