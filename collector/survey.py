@@ -134,7 +134,7 @@ def _load(response_id):
     draft = store.get_draft(response_id)
     if draft is None:
         # Its thank-you page is open to whoever has its id, as the address after Submit is.
-        if store.get_response(response_id) is not None:
+        if store.get_receipt(response_id) is not None:
             return None, None
         abort(404, _("This response cannot be found. Start again from the first page."))
     if not _owns(draft):
@@ -229,12 +229,12 @@ def _render_page(form, draft, number, raw, clean, errors, status=200, visible=No
 
 def _framed(key, values, draw, in_addresses=()):
     """The page drawn by draw, from its frame (see frames.py). The key is completed with what
-    every page depends on besides: the interface's language, where the app is served, the kiosk,
-    how long a browser keeps typing never sent (base.html's data-keep-days)."""
+    every page depends on besides: the interface's language, where the app is served, and the
+    settings every page is given (context.page_globals: the kiosk's, how long a browser keeps
+    typing never sent), all of them, so that one added there is in the key too."""
     frames = current_app.extensions["frames"]
-    settings = page_globals()
-    key += (str(get_locale()), request.script_root, settings["kiosk"], settings["kiosk_idle_seconds"],
-            settings["kiosk_thanks_seconds"], settings["draft_days"])
+    settings = tuple(sorted((name, value) for name, value in page_globals().items() if name != "workspace"))
+    key += (str(get_locale()), request.script_root, settings)
     return frames.page(key, draw, values, in_addresses)
 
 
@@ -278,7 +278,7 @@ def _save_checked(form, draft, raw, clean):
 def _draft_gone(response_id):
     """A save found its draft gone: stored meanwhile (an import of the tablet's file, another
     tab) or dropped. The thank-you page of the stored response, else a page that says so."""
-    if get_store().get_response(response_id) is not None:
+    if get_store().get_receipt(response_id) is not None:
         return _go(url_for("survey.thanks", response_id=response_id))
     abort(404, _("This response cannot be found. Start again from the first page."))
 
