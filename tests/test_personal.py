@@ -308,16 +308,21 @@ def test_the_hub_keeps_personal_answers_sealed_and_opens_them_for_an_export(hub,
     # As they came: the hub's database alone names no one.
     assert hub_ws.store.count_personal(sealed=True) == 6
     assert not any(e.encode() in every_file(hub_ws.path) for e in emails)
-    for shared in (False, True):
-        # One process, and (as from 100,000 responses) a helper process writing part of it.
-        monkeypatch.setattr(export_write, "SHARED_FROM", 0 if shared else 10**9)
-        monkeypatch.setattr(export_write, "_cores", lambda: 2)
-        out = tmp_path / f"visit-{shared}.csv"
-        result = CliRunner().invoke(main, ["-w", str(hub_ws.path), "export", "visit", "--include-personal", "--out", str(out)])
-        assert result.exit_code == 0, result.output
-        assert "sealed" not in result.output
-        rows = list(csv.DictReader(out.open(encoding="utf-8")))[1:]
-        assert sorted(r["email"] for r in rows) == ["", *emails]
+
+    def exported(name):
+        """(what the command said, the email column sorted) of `collector export --include-personal` at
+        the hub, in one process and (as from 100,000 responses) with a helper process writing part of it."""
+        for shared in (False, True):
+            monkeypatch.setattr(export_write, "SHARED_FROM", 0 if shared else 10**9)
+            monkeypatch.setattr(export_write, "_cores", lambda: 2)
+            out = tmp_path / f"{name}-{shared}.csv"
+            result = CliRunner().invoke(main, ["-w", str(hub_ws.path), "export", "visit", "--include-personal", "--out", str(out)])
+            assert result.exit_code == 0, result.output
+            yield result.output, sorted(r["email"] for r in list(csv.DictReader(out.open(encoding="utf-8")))[1:])
+
+    for said, column in exported("visit"):
+        assert "sealed" not in said
+        assert column == ["", *emails]
     # Sealed for another hub (as if this hub's key were replaced): shown as sealed, never an error.
     config = json.loads(hub_ws.config_path.read_text())
     config["hub"]["private_key"] = PrivateKey.generate().encode().hex()
@@ -329,14 +334,9 @@ def test_the_hub_keeps_personal_answers_sealed_and_opens_them_for_an_export(hub,
     assert sorted(cells, key=str) == [None] + ["[sealed]"] * 6
     assert plan.unopened == [6]
     # ... and the coordinator is told so, by the export and by the response's pages at this hub.
-    for shared in (False, True):
-        monkeypatch.setattr(export_write, "SHARED_FROM", 0 if shared else 10**9)
-        monkeypatch.setattr(export_write, "_cores", lambda: 2)
-        out = tmp_path / f"other-{shared}.csv"
-        result = CliRunner().invoke(main, ["-w", str(hub_ws.path), "export", "visit", "--include-personal", "--out", str(out)])
-        assert result.exit_code == 0, result.output
-        assert "the personal answers of 6 responses could not be opened with this hub's key" in result.output
-        assert sorted(r["email"] for r in list(csv.DictReader(out.open(encoding="utf-8")))[1:]) == [""] + ["[sealed]"] * 6
+    for said, column in exported("other"):
+        assert "the personal answers of 6 responses could not be opened with this hub's key" in said
+        assert column == [""] + ["[sealed]"] * 6
     from collector.app import create_app
     from conftest import Coordinator
 
