@@ -2,11 +2,11 @@
 
 A tablet sends the same session cookie with every request until its session changes
 (rarely: when the collector's language is chosen, or to sign it again halfway through
-its life; see survey._owns), and opening it costs a key derivation, an HMAC, base64, zlib and JSON on every request: a noticeable
-share of the laptop's one core at a busy event. The same cookie text carries the same
-signature, already checked with this app's key, so what it holds and when it was signed
-are remembered; its age is still checked on every request, and anything unknown or too
-old takes Flask's own path.
+its life; see survey._owns), and opening it costs a key derivation, an HMAC, base64,
+zlib and JSON on every request: a noticeable share of the laptop's one core at a busy
+event. The same cookie text carries the same signature, already checked with this app's
+key, so what it holds and when it was signed are remembered; its age is still checked on
+every request, and anything unknown or too old takes Flask's own path.
 """
 
 import json
